@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export interface AggregatorMetrics {
+  batchSize: Histogram
+  applySeconds: Histogram
+  endToEndSeconds: Histogram
+  applied: Counter
+  duplicates: Counter
+  deadLetters: Counter
+  total: Gauge
+}
+
+export function createAggregatorMetrics(registry: Registry): AggregatorMetrics {
+  return {
+    batchSize: new Histogram({
+      name: 'summa_consumer_batch_records',
+      help: 'Records per aggregator transaction',
+      buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
+      registers: [registry],
+    }),
+    applySeconds: new Histogram({
+      name: 'summa_consumer_apply_duration_seconds',
+      help: 'Time to apply one batch in PostgreSQL, commit included',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    endToEndSeconds: new Histogram({
+      name: 'summa_end_to_end_latency_seconds',
+      help: 'From the Add being accepted to its sum being committed to the total',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    applied: new Counter({
+      name: 'summa_consumer_applied_events_total',
+      help: 'Events added to the running total',
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'summa_consumer_skipped_events_total',
+      help: 'Records skipped because they were already applied, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'summa_dead_letters_total',
+      help: 'Records that could not be decoded and were sent to the dead-letter topic',
+      registers: [registry],
+    }),
+    total: new Gauge({
+      name: 'summa_running_total',
+      help: 'The running total as of the last committed batch (a float: exact value at GET /total)',
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,144 @@
+import type { Sql } from '../../shared/db.ts'
+import type { SumEvent } from '../../shared/sum-event.ts'
+
+/** One record read from the topic, decoded (event) or not (poison). */
+export interface ConsumedRecord {
+  partition: number
+  offset: bigint
+  event: SumEvent | null
+}
+
+export interface AppliedEvent {
+  seq: string
+  eventId: string
+  partition: number
+  offset: string
+  sum: string
+  acceptedAt: Date
+  appliedAt: Date
+}
+
+export interface ApplyResult {
+  /** Events added to the total by this batch, in offset order per partition. */
+  applied: AppliedEvent[]
+  /** Events whose id was applied before (a relay re-send): skipped. */
+  duplicates: number
+  /** Records below the stored offset (re-read after a restart or rebalance): skipped. */
+  stale: number
+  poison: number
+  /** The sum this batch added to the total. */
+  delta: bigint
+}
+
+/**
+ * Applies a batch in one transaction, which is what makes the effect exactly
+ * once: the partitions' rows are locked, records below each stored offset are
+ * skipped (they were applied by an earlier transaction, possibly by another
+ * aggregator before a rebalance), event ids already applied are skipped (relay
+ * re-sends), and the subtotals, counts and next offsets move together with the
+ * applied_events rows. Either all of that commits or none of it does.
+ */
+export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecord[]): Promise<ApplyResult> {
+  const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
+  return sql.begin(async (tx) => {
+    await tx`
+      insert into partition_totals (topic, partition)
+      select ${topic}, p from unnest(${partitions}::int4[]) as p
+      on conflict do nothing`
+    // Locked in partition order so two aggregators never deadlock on each other.
+    const locked = await tx<{ partition: number; next_offset: string }[]>`
+      select partition, next_offset from partition_totals
+      where topic = ${topic} and partition = any(${partitions}::int4[])
+      order by partition
+      for update`
+    const nextOffset = new Map(locked.map((row) => [row.partition, BigInt(row.next_offset)]))
+    const fresh = records.filter((record) => record.offset >= (nextOffset.get(record.partition) ?? 0n))
+    const events = fresh.filter((record) => record.event !== null)
+
+    const inserted =
+      events.length === 0
+        ? []
+        : await tx<
+            {
+              seq: string
+              event_id: string
+              partition: number
+              offset: string
+              sum: string
+              accepted_at: Date
+              applied_at: Date
+            }[]
+          >`
+        insert into applied_events (event_id, topic, partition, "offset", sum, accepted_at)
+        select event_id, ${topic}, partition, "offset", sum, accepted_at from unnest(
+          ${events.map((record) => record.event!.requestId)}::uuid[],
+          ${events.map((record) => record.partition)}::int4[],
+          ${events.map((record) => record.offset.toString())}::int8[],
+          ${events.map((record) => record.event!.sum)}::int8[],
+          ${events.map((record) => record.event!.acceptedAt)}::timestamptz[]
+        ) with ordinality as t(event_id, partition, "offset", sum, accepted_at, ord)
+        order by ord
+        on conflict (event_id) do nothing
+        returning seq, event_id, partition, "offset", sum, accepted_at, applied_at`
+
+    const perPartition = new Map<
+      number,
+      { delta: bigint; next: bigint; applied: number; seen: number; poison: number }
+    >()
+    for (const record of fresh) {
+      const entry = perPartition.get(record.partition) ?? {
+        delta: 0n,
+        next: 0n,
+        applied: 0,
+        seen: 0,
+        poison: 0,
+      }
+      if (record.offset + 1n > entry.next) entry.next = record.offset + 1n
+      if (record.event === null) entry.poison++
+      else entry.seen++
+      perPartition.set(record.partition, entry)
+    }
+    let delta = 0n
+    for (const row of inserted) {
+      const entry = perPartition.get(row.partition)!
+      entry.delta += BigInt(row.sum)
+      entry.applied++
+      delta += BigInt(row.sum)
+    }
+    if (perPartition.size > 0) {
+      const rows = [...perPartition.entries()]
+      await tx`
+        update partition_totals as t set
+          subtotal = t.subtotal + d.delta,
+          next_offset = d.next_offset,
+          applied_count = t.applied_count + d.applied,
+          duplicate_count = t.duplicate_count + d.duplicates,
+          poison_count = t.poison_count + d.poison,
+          updated_at = clock_timestamp()
+        from unnest(
+          ${rows.map(([partition]) => partition)}::int4[],
+          ${rows.map(([, entry]) => entry.delta.toString())}::numeric[],
+          ${rows.map(([, entry]) => entry.next.toString())}::int8[],
+          ${rows.map(([, entry]) => entry.applied)}::int8[],
+          ${rows.map(([, entry]) => entry.seen - entry.applied)}::int8[],
+          ${rows.map(([, entry]) => entry.poison)}::int8[]
+        ) as d(partition, delta, next_offset, applied, duplicates, poison)
+        where t.topic = ${topic} and t.partition = d.partition`
+    }
+    return {
+      applied: inserted.map((row) => ({
+        seq: row.seq,
+        eventId: row.event_id,
+        partition: row.partition,
+        offset: row.offset,
+        sum: row.sum,
+        acceptedAt: row.accepted_at,
+        appliedAt: row.applied_at,
+      })),
+      duplicates: events.length - inserted.length,
+      stale: records.length - fresh.length,
+      poison: fresh.length - events.length,
+      delta,
+    }
+  })
+}

@@ -1,0 +1,196 @@
+import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
+import type { Sql } from '../shared/db.ts'
+import { SummaError } from '../shared/errors.ts'
+import type { RawProducer } from '../shared/kafka.ts'
+import type { Logger } from '../shared/logger.ts'
+import { backoffMs, sleep } from '../shared/sleep.ts'
+import { decodeSumEvent } from '../shared/sum-event.ts'
+import type { AggregatorMetrics } from './aggregator-metrics.ts'
+import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
+import { readOffsets } from './db/read-total.ts'
+import { deadLetterMessage } from './dead-letter.ts'
+import { inBatches } from './in-batches.ts'
+
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
+
+export interface EventConsumerOptions {
+  sql: Sql
+  brokers: string[]
+  groupId: string
+  topic: string
+  deadLetterTopic: string
+  /** Producer for the dead-letter topic. */
+  producer: RawProducer
+  batchSize: number
+  batchWaitMs: number
+  metrics: AggregatorMetrics
+  log: Logger
+  /** Called after each committed batch, before the next one is read (sum.txt, audit log). */
+  onApplied: (result: ApplyResult) => Promise<void>
+}
+
+/**
+ * Reads the topic as a member of the consumer group and applies it in batches.
+ *
+ * Where it starts: the next offsets stored in PostgreSQL, read each time the
+ * stream is (re)created, so a restart resumes exactly where the last committed
+ * transaction left off. Kafka's own committed offsets are written afterwards for
+ * the benefit of lag tools but never trusted. After a rebalance a partition may
+ * be re-read from an older position; applyBatch skips what is below the stored
+ * offset, so that costs time, never correctness.
+ *
+ * Failure handling: a failed apply (PostgreSQL down) is retried in place with
+ * backoff, keeping group membership; a broken stream (Kafka down) is closed and
+ * re-created with backoff.
+ */
+export class EventConsumer {
+  readonly #options: EventConsumerOptions
+
+  constructor(options: EventConsumerOptions) {
+    this.#options = options
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.#consume(signal, () => {
+          attempt = 0
+        })
+      } catch (error) {
+        if (signal.aborted) break
+        const delayMs = backoffMs(attempt, 200, 5000)
+        this.#options.log.warn({ err: error, attempt, delayMs }, 'consumer stopped; re-creating it')
+        await sleep(delayMs, signal)
+      }
+    }
+  }
+
+  async #consume(signal: AbortSignal, onProgress: () => void): Promise<void> {
+    const { sql, brokers, groupId, topic, batchSize, batchWaitMs, log } = this.#options
+    const consumer = new Consumer({
+      groupId,
+      clientId: 'summa-aggregator',
+      bootstrapBrokers: brokers,
+      autocommit: false,
+      maxWaitTime: 250,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 15_000,
+      heartbeatInterval: 1000,
+      retries: 3,
+      retryDelay: 250,
+      timeout: 5000,
+    })
+    const onAbort = (): void => {
+      consumer.close(true).catch(() => {})
+    }
+    try {
+      const stored = await readOffsets(sql, topic)
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: MessagesStreamModes.MANUAL,
+        offsets: [...stored].map(([partition, offset]) => ({ topic, partition, offset })),
+        // A partition with no stored offset has never been applied: start at its beginning.
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      })
+      log.info({ topic, storedPartitions: stored.size }, 'consuming')
+      signal.addEventListener('abort', onAbort, { once: true })
+      for await (const batch of inBatches<RawMessage>(stream, batchSize, batchWaitMs)) {
+        await this.#handle(batch, signal)
+        onProgress()
+        if (signal.aborted) break
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      await consumer.close(true).catch(() => {})
+    }
+  }
+
+  async #handle(batch: RawMessage[], signal: AbortSignal): Promise<void> {
+    const { metrics, log } = this.#options
+    const records: ConsumedRecord[] = []
+    const poison: Array<{ message: RawMessage; reason: string }> = []
+    for (const message of batch) {
+      try {
+        records.push({
+          partition: message.partition,
+          offset: message.offset,
+          event: decodeSumEvent(message.value),
+        })
+      } catch (error) {
+        poison.push({ message, reason: SummaError.from(error).message })
+        records.push({ partition: message.partition, offset: message.offset, event: null })
+      }
+    }
+    // Dead letters are written before the transaction that moves the offset past
+    // them: a crash in between re-sends a dead letter, it never loses one.
+    if (poison.length > 0) await this.#deadLetter(poison, signal)
+
+    metrics.batchSize.observe(records.length)
+    const result = await this.#applyWithRetry(records, signal)
+    const now = Date.now()
+    for (const event of result.applied)
+      metrics.endToEndSeconds.observe((now - event.acceptedAt.getTime()) / 1000)
+    metrics.applied.inc(result.applied.length)
+    if (result.duplicates > 0) metrics.duplicates.inc({ reason: 'event_id' }, result.duplicates)
+    if (result.stale > 0) metrics.duplicates.inc({ reason: 'offset' }, result.stale)
+    await this.#options.onApplied(result)
+    this.#commitToKafka(batch, log)
+  }
+
+  async #applyWithRetry(records: ConsumedRecord[], signal: AbortSignal): Promise<ApplyResult> {
+    const { sql, topic, metrics, log } = this.#options
+    for (let attempt = 1; ; attempt++) {
+      const stopTimer = metrics.applySeconds.startTimer()
+      try {
+        const result = await applyBatch(sql, topic, records)
+        stopTimer()
+        return result
+      } catch (error) {
+        // Shutting down mid-outage: give up this batch; it was not committed and
+        // will be read again from the stored offsets.
+        if (signal.aborted) throw error
+        const delayMs = backoffMs(attempt, 100, 5000)
+        log.warn({ err: error, attempt, delayMs }, 'applying a batch failed; retrying')
+        await sleep(delayMs, signal)
+      }
+    }
+  }
+
+  async #deadLetter(
+    poison: Array<{ message: RawMessage; reason: string }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { producer, deadLetterTopic, topic, metrics, log } = this.#options
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await producer.send({
+          messages: poison.map(({ message, reason }) =>
+            deadLetterMessage(deadLetterTopic, topic, message, reason),
+          ),
+        })
+        metrics.deadLetters.inc(poison.length)
+        log.warn(
+          { count: poison.length, reasons: [...new Set(poison.map((p) => p.reason))], deadLetterTopic },
+          'poison records sent to the dead-letter topic',
+        )
+        return
+      } catch (error) {
+        if (signal.aborted) throw error
+        const delayMs = backoffMs(attempt, 200, 5000)
+        log.warn({ err: error, attempt, delayMs }, 'writing dead letters failed; retrying')
+        await sleep(delayMs, signal)
+      }
+    }
+  }
+
+  /** Informational only (lag tools read it); PostgreSQL's offsets are the ones that count. */
+  #commitToKafka(batch: RawMessage[], log: Logger): void {
+    const last = new Map<number, RawMessage>()
+    for (const message of batch) last.set(message.partition, message)
+    for (const message of last.values()) {
+      Promise.resolve(message.commit()).catch((error: unknown) =>
+        log.debug({ err: error, partition: message.partition }, 'kafka offset commit failed'),
+      )
+    }
+  }
+}

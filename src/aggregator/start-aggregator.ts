@@ -1,0 +1,155 @@
+import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { createSql } from '../shared/db.ts'
+import { SummaError } from '../shared/errors.ts'
+import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
+import { httpStatusByCode } from '../shared/http-status.ts'
+import { createAdmin, createProducer, ensureTopic, kafkaCheck } from '../shared/kafka.ts'
+import type { Lifecycle } from '../shared/lifecycle.ts'
+import type { Logger } from '../shared/logger.ts'
+import { createRegistry } from '../shared/metrics.ts'
+import { startPeriodic } from '../shared/periodic.ts'
+import { postgresCheck } from '../shared/postgres-check.ts'
+import { Readiness } from '../shared/readiness.ts'
+import { backoffMs, sleep } from '../shared/sleep.ts'
+import { createAggregatorMetrics } from './aggregator-metrics.ts'
+import { AuditLog, toAuditLine } from './audit-log.ts'
+import { appliedSince, expireAppliedEvents, readTotal } from './db/read-total.ts'
+import { EventConsumer } from './event-consumer.ts'
+import { registerTotalRoutes } from './http/total-routes.ts'
+import { SumFile } from './sum-file.ts'
+
+export interface RunningAggregator {
+  httpPort: number
+  readiness: Readiness
+  sumFile: SumFile
+  auditLog: AuditLog
+}
+
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}.dlq`
+}
+
+export async function startAggregator(
+  config: Config,
+  log: Logger,
+  lifecycle: Lifecycle,
+): Promise<RunningAggregator> {
+  const brokers = kafkaBrokers(config)
+  const topic = config.SUMMA_TOPIC
+  const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
+  lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
+  const admin = createAdmin(brokers, 'summa-aggregator-admin')
+  lifecycle.defer('kafka-admin', () => admin.close())
+  const producer = createProducer(brokers, 'summa-aggregator-dlq')
+  lifecycle.defer('kafka-producer', () => producer.close())
+
+  const registry = createRegistry('aggregator')
+  const metrics = createAggregatorMetrics(registry)
+
+  // The files are outputs rebuilt from the database: bring them up to date first.
+  const sumFile = new SumFile(config.SUMMA_DATA_DIR)
+  const auditLog = new AuditLog(config.SUMMA_DATA_DIR)
+  let lastSeq = await auditLog.open()
+  lifecycle.defer('audit-log', () => auditLog.close())
+  for (;;) {
+    const rows = await appliedSince(sql, lastSeq, 10_000)
+    if (rows.length === 0) break
+    await auditLog.append(
+      rows.map((row) =>
+        toAuditLine(row.topic, {
+          seq: row.seq,
+          eventId: row.event_id,
+          partition: row.partition,
+          offset: row.offset,
+          sum: row.sum,
+          acceptedAt: row.accepted_at,
+          appliedAt: row.applied_at,
+        }),
+      ),
+    )
+    lastSeq = rows.at(-1)!.seq
+    log.info({ lines: rows.length, lastSeq }, 'audit log caught up from the database')
+  }
+  const initial = await readTotal(sql, topic)
+  await sumFile.write(initial.total)
+  metrics.total.set(Number(initial.total))
+
+  const consumer = new EventConsumer({
+    sql,
+    brokers,
+    groupId: config.SUMMA_CONSUMER_GROUP,
+    topic,
+    deadLetterTopic: deadLetterTopicOf(topic),
+    producer,
+    batchSize: config.SUMMA_AGGREGATOR_BATCH_SIZE,
+    batchWaitMs: config.SUMMA_AGGREGATOR_BATCH_WAIT_MS,
+    metrics,
+    log,
+    onApplied: async (result) => {
+      if (result.applied.length === 0) return
+      await auditLog.append(result.applied.map((event) => toAuditLine(topic, event)))
+      const total = await readTotal(sql, topic)
+      metrics.total.set(Number(total.total))
+      await sumFile.write(total.total)
+    },
+  })
+
+  const readiness = new Readiness({
+    checks: [postgresCheck(sql), kafkaCheck(admin, topic)],
+    intervalMs: 1000,
+    timeoutMs: 900,
+    log,
+  })
+  await readiness.start()
+  lifecycle.defer('readiness', () => readiness.stop())
+
+  const stopRetention = startPeriodic({
+    name: 'expire-applied-events',
+    intervalMs: 60_000,
+    run: () => expireAppliedEvents(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
+    log,
+  })
+  lifecycle.defer('expire-applied-events', stopRetention)
+
+  const http = createHttpServer({ log })
+  http.setErrorHandler((error, _request, reply) => {
+    const summa = SummaError.from(error)
+    const status = (error as { statusCode?: number }).statusCode ?? httpStatusByCode[summa.code]
+    if (status >= 500) log.error({ err: error }, 'request failed')
+    return reply
+      .code(status)
+      .send({ error: summa.code, message: status >= 500 ? 'internal error' : summa.message })
+  })
+  registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
+  registerTotalRoutes(http, () => readTotal(sql, topic))
+  await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
+  lifecycle.defer('http', () => http.close())
+
+  const done = (async () => {
+    const spec = {
+      topic,
+      partitions: config.SUMMA_TOPIC_PARTITIONS,
+      replication: config.SUMMA_TOPIC_REPLICATION,
+    }
+    const deadLetters = { ...spec, topic: deadLetterTopicOf(topic) }
+    for (let attempt = 1; !lifecycle.signal.aborted; attempt++) {
+      try {
+        await ensureTopic(admin, spec)
+        await ensureTopic(admin, deadLetters)
+        break
+      } catch (error) {
+        log.warn({ err: error, attempt }, 'cannot reach Kafka to check the topics yet')
+        await sleep(backoffMs(attempt, 200, 5000), lifecycle.signal)
+      }
+    }
+    await consumer.run(lifecycle.signal)
+  })()
+  // Registered last so it runs first: finish the batch in progress, leave the group.
+  lifecycle.defer('consumer', () => done)
+
+  const address = http.server.address()
+  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, total: initial.total }, 'aggregator running')
+  return { httpPort, readiness, sumFile, auditLog }
+}

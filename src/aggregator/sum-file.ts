@@ -1,0 +1,65 @@
+import { mkdir, open, rename } from 'node:fs/promises'
+import path from 'node:path'
+
+/**
+ * Writes the total to `sum.txt` atomically: a reader sees the old file or the
+ * new one, never a torn one, and a crash leaves one of the two. The file is an
+ * output only: the database is the truth, and the file is rewritten from it at
+ * start-up, so a missing or corrupt file can never reset the total.
+ *
+ * Writes are coalesced: at most one is in flight, and a request made meanwhile
+ * is folded into one follow-up write of the newest value.
+ */
+export class SumFile {
+  readonly #file: string
+  #writing: Promise<void> | undefined
+  #next: string | undefined
+
+  constructor(dataDir: string, name = 'sum.txt') {
+    this.#file = path.join(dataDir, name)
+  }
+
+  get path(): string {
+    return this.#file
+  }
+
+  /** Schedules a write of `total`; resolves once a write at least this new has landed. */
+  write(total: string): Promise<void> {
+    this.#next = total
+    this.#writing ??= this.#drain()
+    return this.#writing
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#next !== undefined) {
+        const value = this.#next
+        this.#next = undefined
+        await writeAtomically(this.#file, `${value}\n`)
+      }
+    } finally {
+      this.#writing = undefined
+    }
+  }
+}
+
+export async function writeAtomically(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file)
+  await mkdir(dir, { recursive: true })
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
+  const handle = await open(temp, 'w')
+  try {
+    await handle.writeFile(content)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, file)
+  // fsync the directory so the rename itself survives a power cut.
+  const dirHandle = await open(dir, 'r')
+  try {
+    await dirHandle.sync()
+  } finally {
+    await dirHandle.close()
+  }
+}

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export interface CalculatorMetrics {
+  /** Starts timing one RPC; call the returned function with the gRPC status name. */
+  startRpc: (method: string) => (code: string) => void
+  replays: Counter
+  groupCommitRows: Histogram
+}
+
+export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
+  const requests = new Counter({
+    name: 'summa_grpc_requests_total',
+    help: 'gRPC calls answered, by method and status code',
+    labelNames: ['method', 'code'],
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'summa_grpc_request_duration_seconds',
+    help: 'gRPC call duration from receipt to answer',
+    labelNames: ['method'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  })
+  const inFlight = new Gauge({
+    name: 'summa_grpc_requests_in_flight',
+    help: 'gRPC calls received and not yet answered',
+    labelNames: ['method'],
+    registers: [registry],
+  })
+  return {
+    startRpc(method) {
+      const end = duration.startTimer({ method })
+      inFlight.inc({ method })
+      return (code) => {
+        end()
+        inFlight.dec({ method })
+        requests.inc({ method, code })
+      }
+    },
+    replays: new Counter({
+      name: 'summa_idempotent_replays_total',
+      help: 'Add calls answered with an earlier answer because the request_id was seen before',
+      registers: [registry],
+    }),
+    groupCommitRows: new Histogram({
+      name: 'summa_group_commit_rows',
+      help: 'Rows written per group-commit transaction',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,93 @@
+import type { Sql } from '../../shared/db.ts'
+import { ErrorCodes, SummaError } from '../../shared/errors.ts'
+import { encodeSumEvent } from '../../shared/sum-event.ts'
+import type { AddInput } from '../add-input.ts'
+
+export interface AcceptRow extends AddInput {
+  acceptedAt: Date
+  traceparent: string | null
+}
+
+/** A request as PostgreSQL holds it. `inserted` is false when the id was already there. */
+export interface StoredRequest {
+  requestId: string
+  num1: bigint
+  num2: bigint
+  sum: bigint
+  acceptedAt: Date
+  inserted: boolean
+}
+
+/**
+ * Records a batch of Adds and their outbox events in one statement, and so one
+ * transaction and one commit. Ids that already exist are left untouched (no
+ * event is written for them) and read back afterwards, so the caller can tell a
+ * replay from a conflicting reuse of the id.
+ *
+ * A concurrent insert of the same id by another calculator blocks the ON
+ * CONFLICT check until that transaction ends; the follow-up read therefore sees
+ * its committed row rather than nothing.
+ */
+export async function acceptRequests(sql: Sql, rows: AcceptRow[]): Promise<StoredRequest[]> {
+  const ids = rows.map((row) => row.requestId)
+  const payloads = rows.map((row) =>
+    encodeSumEvent({
+      v: 1,
+      requestId: row.requestId,
+      num1: row.num1.toString(),
+      num2: row.num2.toString(),
+      sum: row.sum.toString(),
+      acceptedAt: row.acceptedAt.toISOString(),
+    }),
+  )
+  const inserted = await sql<{ request_id: string }[]>`
+    with input as (
+      select * from unnest(
+        ${ids}::uuid[], ${rows.map((row) => row.num1.toString())}::int8[],
+        ${rows.map((row) => row.num2.toString())}::int8[], ${rows.map((row) => row.sum.toString())}::int8[],
+        ${rows.map((row) => row.acceptedAt.toISOString())}::timestamptz[], ${payloads}::text[],
+        ${rows.map((row) => row.traceparent)}::text[]
+      ) with ordinality as t(request_id, num1, num2, sum, accepted_at, payload, traceparent, ord)
+    ),
+    inserted as (
+      insert into add_requests (request_id, num1, num2, sum, accepted_at)
+      select request_id, num1, num2, sum, accepted_at from input order by ord
+      on conflict (request_id) do nothing
+      returning request_id
+    ),
+    queued as (
+      insert into outbox (event_id, message_key, payload, traceparent)
+      select i.request_id, i.request_id::text, i.payload, i.traceparent
+      from input i join inserted using (request_id)
+      order by i.ord
+    )
+    select request_id from inserted`
+  const insertedIds = new Set(inserted.map((row) => row.request_id))
+  const existing = new Map<string, StoredRequest>()
+  const missing = ids.filter((id) => !insertedIds.has(id))
+  if (missing.length > 0) {
+    const found = await sql<
+      { request_id: string; num1: string; num2: string; sum: string; accepted_at: Date }[]
+    >`
+      select request_id, num1, num2, sum, accepted_at from add_requests where request_id = any(${missing}::uuid[])`
+    for (const row of found) {
+      existing.set(row.request_id, {
+        requestId: row.request_id,
+        num1: BigInt(row.num1),
+        num2: BigInt(row.num2),
+        sum: BigInt(row.sum),
+        acceptedAt: row.accepted_at,
+        inserted: false,
+      })
+    }
+  }
+  return rows.map((row) => {
+    if (insertedIds.has(row.requestId)) return { ...row, inserted: true }
+    const stored = existing.get(row.requestId)
+    // Only reachable if retention deleted the row between the two statements;
+    // a retry will insert it afresh, so tell the client to retry.
+    if (stored === undefined)
+      throw new SummaError(ErrorCodes.UNAVAILABLE, 'request id expired concurrently; retry')
+    return stored
+  })
+}

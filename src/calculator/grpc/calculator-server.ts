@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js'
+import { ReflectionService } from '@grpc/reflection'
+import { HealthImplementation } from 'grpc-health-check'
+import { ErrorCodes, SummaError } from '../../shared/errors.ts'
+import type { AddRequest__Output } from '../../shared/generated/summa/v1/AddRequest.ts'
+import type { AddResponse } from '../../shared/generated/summa/v1/AddResponse.ts'
+import type { CalculatorServiceHandlers } from '../../shared/generated/summa/v1/CalculatorService.ts'
+import { toGrpcError } from '../../shared/grpc-status.ts'
+import type { Logger } from '../../shared/logger.ts'
+import { type CalculatorProto, loadCalculatorPackage } from '../../shared/proto.ts'
+import type { AddService } from '../add-service.ts'
+import type { CalculatorMetrics } from '../calculator-metrics.ts'
+
+export const calculatorServiceName = 'summa.v1.CalculatorService'
+
+export interface CalculatorServerOptions {
+  addService: AddService
+  log: Logger
+  metrics: CalculatorMetrics
+  /** Longest an Add may take on our side, whatever deadline the client set. */
+  addTimeoutMs: number
+  isClosing: () => boolean
+}
+
+export interface CalculatorServer {
+  server: grpc.Server
+  health: HealthImplementation
+  /** Binds host:port (port 0 picks a free one) and returns the bound port. */
+  listen: (host: string, port: number) => Promise<number>
+  /** Stops accepting, lets in-flight calls finish for up to `graceMs`, then cuts the rest. */
+  close: (graceMs: number) => Promise<void>
+}
+
+// Limits set on purpose rather than left at library defaults: an AddRequest is
+// well under 200 bytes, so anything near these sizes is hostile or broken.
+const serverOptions: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': 16 * 1024,
+  'grpc.max_send_message_length': 64 * 1024,
+  'grpc.max_concurrent_streams': 1000,
+  'grpc.keepalive_time_ms': 60_000,
+  'grpc.keepalive_timeout_ms': 20_000,
+  'grpc.max_connection_idle_ms': 5 * 60_000,
+}
+
+const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
+
+export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
+  const { addService, log, metrics, addTimeoutMs, isClosing } = options
+  const packageDefinition = loadCalculatorPackage()
+  const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
+  const server = new grpc.Server(serverOptions)
+
+  const handlers: CalculatorServiceHandlers = {
+    Add(call: grpc.ServerUnaryCall<AddRequest__Output, AddResponse>, callback) {
+      const stopTimer = metrics.startRpc('Add')
+      const reply = (error: unknown, response?: AddResponse): void => {
+        if (error === null) {
+          stopTimer('OK')
+          callback(null, response)
+          return
+        }
+        const grpcError = toGrpcError(error)
+        stopTimer(grpc.status[grpcError.code] ?? 'UNKNOWN')
+        if (grpcError.code === grpc.status.INTERNAL) log.error({ err: error }, 'Add failed')
+        else log.debug({ code: grpcError.code, details: grpcError.details }, 'Add rejected')
+        callback({ code: grpcError.code, details: grpcError.details, metadata: new grpc.Metadata() })
+      }
+      if (isClosing()) {
+        reply(
+          new SummaError(ErrorCodes.SHUTTING_DOWN, 'calculator is shutting down; retry on another replica'),
+        )
+        return
+      }
+      const header = call.metadata.get('traceparent')[0]
+      const traceparent = typeof header === 'string' && traceparentPattern.test(header) ? header : null
+      withTimeout(addService.add(call.request, traceparent), addTimeoutMs).then(
+        (result) => {
+          if (result.replayed) metrics.replays.inc()
+          reply(null, {
+            requestId: result.requestId,
+            sum: result.sum.toString(),
+            replayed: result.replayed,
+            acceptedAt: result.acceptedAt.toISOString(),
+          })
+        },
+        (error: unknown) => reply(error),
+      )
+    },
+  }
+  server.addService(proto.summa.v1.CalculatorService.service, handlers)
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [calculatorServiceName]: 'NOT_SERVING' })
+  health.addToServer(server)
+  new ReflectionService(packageDefinition).addToServer(server)
+
+  return {
+    server,
+    health,
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        )
+      }),
+    close: (graceMs) =>
+      new Promise((resolve) => {
+        const force = setTimeout(() => {
+          log.warn({ graceMs }, 'in-flight calls did not finish in time: closing them')
+          server.forceShutdown()
+          resolve()
+        }, graceMs)
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      }),
+  }
+}
+
+/**
+ * Stops waiting after `ms`. The work itself is not cancelled: a group commit
+ * may still commit, which is why the client is told DEADLINE_EXCEEDED (outcome
+ * unknown; retry with the same id) and not a plain failure.
+ */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SummaError(
+            ErrorCodes.DEADLINE_EXCEEDED,
+            `no answer within ${ms} ms; retry with the same request_id`,
+          ),
+        ),
+      ms,
+    )
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,108 @@
+import type { Config } from '../shared/config.ts'
+import { createSql } from '../shared/db.ts'
+import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
+import type { Lifecycle } from '../shared/lifecycle.ts'
+import type { Logger } from '../shared/logger.ts'
+import { createRegistry } from '../shared/metrics.ts'
+import { startPeriodic } from '../shared/periodic.ts'
+import { postgresCheck } from '../shared/postgres-check.ts'
+import { Readiness } from '../shared/readiness.ts'
+import { AddService } from './add-service.ts'
+import { createCalculatorMetrics } from './calculator-metrics.ts'
+import { type AcceptRow, acceptRequests, type StoredRequest } from './db/accept-requests.ts'
+import { expireRequests } from './db/expire-requests.ts'
+import { GroupCommit } from './group-commit.ts'
+import { calculatorServiceName, createCalculatorServer } from './grpc/calculator-server.ts'
+
+export interface RunningCalculator {
+  grpcPort: number
+  httpPort: number
+  readiness: Readiness
+}
+
+/**
+ * Starts the calculator: gRPC Add (with reflection and grpc.health.v1) and an
+ * ops HTTP server (/health, /metrics). Everything it opens is registered on
+ * `lifecycle`, which closes it in reverse order: readiness fails first, the gRPC
+ * server drains its calls, pending group commits finish, then the pool closes.
+ */
+export async function startCalculator(
+  config: Config,
+  log: Logger,
+  lifecycle: Lifecycle,
+): Promise<RunningCalculator> {
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: 'summa-calculator',
+  })
+  lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
+
+  const registry = createRegistry('calculator')
+  const metrics = createCalculatorMetrics(registry)
+  const groupCommit = new GroupCommit<AcceptRow, StoredRequest>({
+    commit: (rows) => {
+      metrics.groupCommitRows.observe(rows.length)
+      return acceptRequests(sql, rows)
+    },
+    maxRows: config.SUMMA_GROUP_COMMIT_MAX_ROWS,
+    waitMs: config.SUMMA_GROUP_COMMIT_WAIT_MS,
+    // Keep a connection spare for health checks and housekeeping.
+    maxInFlight: Math.max(1, config.DATABASE_POOL_SIZE - 2),
+    maxQueued: config.SUMMA_GROUP_COMMIT_MAX_ROWS * 20,
+  })
+  const addService = new AddService({
+    groupCommit,
+    cacheSize: config.SUMMA_REPLAY_CACHE_SIZE,
+    cacheTtlMs: config.SUMMA_REPLAY_CACHE_TTL_MS,
+  })
+
+  const grpcServer = createCalculatorServer({
+    addService,
+    log,
+    metrics,
+    addTimeoutMs: config.SUMMA_ADD_TIMEOUT_MS,
+    isClosing: () => lifecycle.closing,
+  })
+  const readiness = new Readiness({
+    checks: [postgresCheck(sql)],
+    intervalMs: 1000,
+    timeoutMs: 900,
+    log,
+    onChange: (ready) => {
+      const status = ready ? 'SERVING' : 'NOT_SERVING'
+      grpcServer.health.setStatus('', status)
+      grpcServer.health.setStatus(calculatorServiceName, status)
+    },
+  })
+  await readiness.start()
+  lifecycle.defer('readiness', () => readiness.stop())
+
+  const stopRetention = startPeriodic({
+    name: 'expire-requests',
+    intervalMs: 60_000,
+    run: () => expireRequests(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
+    log,
+  })
+  lifecycle.defer('expire-requests', stopRetention)
+
+  const http = createHttpServer({ log })
+  registerOpsRoutes(http, { readiness, registry, service: 'calculator' })
+  await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_CALCULATOR_HTTP_PORT })
+  lifecycle.defer('http', () => http.close())
+
+  const grpcPort = await grpcServer.listen(config.SUMMA_HOST, config.SUMMA_GRPC_PORT)
+  lifecycle.defer('grpc', async () => {
+    readiness.stop()
+    await grpcServer.close(Math.max(1000, config.SUMMA_SHUTDOWN_TIMEOUT_MS - 3000))
+    await groupCommit.drain()
+  })
+  const address = http.server.address()
+  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  log.info(
+    { grpc: `${config.SUMMA_HOST}:${grpcPort}`, http: `${config.SUMMA_HOST}:${httpPort}` },
+    'calculator listening',
+  )
+  return { grpcPort, httpPort, readiness }
+}

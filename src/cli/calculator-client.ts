@@ -1,0 +1,46 @@
+import * as grpc from '@grpc/grpc-js'
+import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
+import type { CalculatorServiceClient } from '../shared/generated/summa/v1/CalculatorService.ts'
+import { type CalculatorProto, loadCalculatorPackage } from '../shared/proto.ts'
+
+export interface AddCall {
+  requestId: string
+  num1: string
+  num2: string
+  deadlineMs?: number
+  metadata?: grpc.Metadata
+}
+
+/** A typed gRPC client for CalculatorService, as used by the CLI, tests and load tools. */
+export class CalculatorClient {
+  readonly raw: CalculatorServiceClient
+
+  constructor(address: string, options: grpc.ChannelOptions = {}) {
+    const proto = grpc.loadPackageDefinition(loadCalculatorPackage()) as unknown as CalculatorProto
+    this.raw = new proto.summa.v1.CalculatorService(address, grpc.credentials.createInsecure(), options)
+  }
+
+  add({
+    requestId,
+    num1,
+    num2,
+    deadlineMs = 5000,
+    metadata = new grpc.Metadata(),
+  }: AddCall): Promise<AddResponse__Output> {
+    return new Promise((resolve, reject) => {
+      this.raw.Add(
+        { requestId, num1, num2 },
+        metadata,
+        { deadline: Date.now() + deadlineMs },
+        (error, response) => {
+          if (error) reject(error)
+          else resolve(response!)
+        },
+      )
+    })
+  }
+
+  close(): void {
+    this.raw.close()
+  }
+}

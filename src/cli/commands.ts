@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto'
+import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
+import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { createSql } from '../shared/db.ts'
+import { createAdmin, ensureTopic } from '../shared/kafka.ts'
+import { ensureDatabase, migrate } from '../shared/migrate.ts'
+import { CalculatorClient } from './calculator-client.ts'
+
+export interface Output {
+  out: (line: string) => void
+  err: (line: string) => void
+}
+
+/** `summa add NUM1 NUM2 [--id UUID]`: one Add; prints the answer as JSON. */
+export async function addCommand(
+  config: Config,
+  args: { num1: string; num2: string; id?: string },
+  io: Output,
+): Promise<number> {
+  const client = new CalculatorClient(`${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`)
+  try {
+    const response = await client.add({
+      requestId: args.id ?? randomUUID(),
+      num1: args.num1,
+      num2: args.num2,
+    })
+    io.out(JSON.stringify(response))
+    return 0
+  } catch (error) {
+    const grpcError = error as { code?: number; details?: string; message?: string }
+    io.err(`add failed: ${grpcError.details ?? grpcError.message} (gRPC status ${grpcError.code})`)
+    return 1
+  } finally {
+    client.close()
+  }
+}
+
+/** `summa total`: GET /total from the aggregator. */
+export async function totalCommand(config: Config, io: Output): Promise<number> {
+  const url = `http://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}/total`
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    const body = await response.text()
+    if (!response.ok) {
+      io.err(`GET ${url} answered ${response.status}: ${body}`)
+      return 1
+    }
+    io.out(body)
+    return 0
+  } catch (error) {
+    io.err(`cannot reach the aggregator at ${url}: ${(error as Error).message}`)
+    return 1
+  }
+}
+
+/** `summa migrate`: creates the database if needed, applies migrations, creates the topics. */
+export async function migrateCommand(
+  config: Config,
+  io: Output,
+  options: { topics?: boolean } = {},
+): Promise<number> {
+  if (await ensureDatabase(config.DATABASE_URL))
+    io.out(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`)
+  const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-migrate' })
+  try {
+    const applied = await migrate(sql)
+    io.out(applied.length > 0 ? `applied migrations ${applied.join(', ')}` : 'schema is up to date')
+  } finally {
+    await sql.end()
+  }
+  if (options.topics === false) return 0
+  const admin = createAdmin(kafkaBrokers(config), 'summa-migrate')
+  try {
+    const spec = {
+      topic: config.SUMMA_TOPIC,
+      partitions: config.SUMMA_TOPIC_PARTITIONS,
+      replication: config.SUMMA_TOPIC_REPLICATION,
+    }
+    for (const topic of [spec, { ...spec, topic: deadLetterTopicOf(spec.topic) }]) {
+      io.out(`topic ${topic.topic}: ${await ensureTopic(admin, topic)}`)
+    }
+  } finally {
+    await admin.close()
+  }
+  return 0
+}

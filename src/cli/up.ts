@@ -1,0 +1,136 @@
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { createAdmin } from '../shared/kafka.ts'
+import { createLogger, type Logger } from '../shared/logger.ts'
+import { sleep } from '../shared/sleep.ts'
+import { migrateCommand } from './commands.ts'
+import { SupervisedProcess } from './supervised-process.ts'
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+const entry = fileURLToPath(new URL('../bin/summa.ts', import.meta.url))
+
+/**
+ * `summa up`: the whole system in the foreground. Starts the broker (unless one
+ * already answers at KAFKA_BOOTSTRAP_SERVERS), prepares the schema and topics,
+ * starts calculator, relay and aggregator, and on SIGINT/SIGTERM stops them in
+ * the reverse order of the data flow's dependencies: the calculator first (no
+ * new work), then relay and aggregator (finish their batches), then the broker.
+ */
+export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<number> {
+  const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
+  await mkdir(config.SUMMA_DATA_DIR, { recursive: true })
+  const stopping = new AbortController()
+  const children: SupervisedProcess[] = []
+  let broker: SupervisedProcess | undefined
+
+  const stopAll = async (): Promise<void> => {
+    for (const child of children.reverse()) await child.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)
+    await broker?.stop(60_000)
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping.signal.aborted) return
+    log.info({ signal }, 'stopping summa')
+    stopping.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    if (!(await kafkaAnswers(config))) {
+      broker = startBroker(config, env, log)
+      await waitForKafka(config, stopping.signal, log)
+    } else {
+      log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'using the Kafka broker already running')
+    }
+    if (stopping.signal.aborted) return 0
+    const io = { out: (line: string) => log.info(line), err: (line: string) => log.error(line) }
+    await migrateCommand(config, io)
+
+    for (const name of ['aggregator', 'relay', 'calculator'] as const) {
+      const child = new SupervisedProcess({
+        name,
+        command: process.execPath,
+        args: [entry, name],
+        env,
+        log,
+        restart: true,
+      })
+      child.start()
+      children.push(child)
+    }
+    printEndpoints(config)
+    await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))
+    return 0
+  } finally {
+    await stopAll()
+    log.info('summa stopped')
+  }
+}
+
+function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): SupervisedProcess {
+  const [first] = kafkaBrokers(config)
+  const port = Number(first?.split(':')[1] ?? 9092)
+  const logFile = path.join(config.SUMMA_DATA_DIR, 'kafka-broker.log')
+  const broker = new SupervisedProcess({
+    name: 'kafka',
+    command: path.join(repoRoot, 'scripts/kafka/run.sh'),
+    args: [],
+    env: {
+      ...env,
+      SUMMA_DATA_DIR: config.SUMMA_DATA_DIR,
+      KAFKA_PORT: String(port),
+      KAFKA_CONTROLLER_PORT: String(port + 1),
+    },
+    log,
+    logFile,
+    restart: true,
+  })
+  log.info({ port, logFile }, 'starting the Kafka broker')
+  broker.start()
+  return broker
+}
+
+async function kafkaAnswers(config: Config): Promise<boolean> {
+  const admin = createAdmin(kafkaBrokers(config), 'summa-up')
+  try {
+    await admin.listTopics()
+    return true
+  } catch {
+    return false
+  } finally {
+    await admin.close().catch(() => {})
+  }
+}
+
+async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
+  const deadline = Date.now() + 180_000
+  while (!signal.aborted) {
+    if (await kafkaAnswers(config)) {
+      log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'Kafka is ready')
+      return
+    }
+    if (Date.now() > deadline)
+      throw new Error('Kafka did not become ready within 180 s; see kafka-broker.log')
+    await sleep(500, signal)
+  }
+}
+
+function printEndpoints(config: Config): void {
+  const host = config.SUMMA_HOST
+  const lines = [
+    '',
+    'summa is starting:',
+    `  gRPC Add        ${host}:${config.SUMMA_GRPC_PORT}   (grpcurl -plaintext ${host}:${config.SUMMA_GRPC_PORT} list)`,
+    `  total           http://${host}:${config.SUMMA_HTTP_PORT}/total`,
+    `  health          http://${host}:${config.SUMMA_HTTP_PORT}/health`,
+    `  metrics         http://${host}:${config.SUMMA_HTTP_PORT}/metrics  :${config.SUMMA_CALCULATOR_HTTP_PORT}/metrics  :${config.SUMMA_RELAY_HTTP_PORT}/metrics`,
+    `  Kafka           ${config.KAFKA_BOOTSTRAP_SERVERS}  topic ${config.SUMMA_TOPIC}`,
+    `  data            ${config.SUMMA_DATA_DIR}  (sum.txt, audit.jsonl, broker data)`,
+    '',
+    'Try: ./bin/summa add 5 7 && ./bin/summa total       Stop: Ctrl-C',
+    '',
+  ]
+  process.stdout.write(lines.join('\n'))
+}

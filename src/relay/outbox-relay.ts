@@ -1,0 +1,115 @@
+import type { Sql } from '../shared/db.ts'
+import type { RawProducer } from '../shared/kafka.ts'
+import type { Logger } from '../shared/logger.ts'
+import { backoffMs, sleep } from '../shared/sleep.ts'
+import { eventHeaders } from '../shared/sum-event.ts'
+import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
+import type { RelayMetrics } from './relay-metrics.ts'
+
+export interface OutboxRelayOptions {
+  sql: Sql
+  producer: RawProducer
+  topic: string
+  batchSize: number
+  /** Fallback poll period: LISTEN/NOTIFY is only a hint and can be missed across reconnects. */
+  pollIntervalMs: number
+  metrics: RelayMetrics
+  log: Logger
+}
+
+/**
+ * Moves outbox rows to Kafka. State machine of one pass:
+ *
+ *   idle --(NOTIFY | poll timer)--> claiming --(rows)--> producing --(ack)--> marking --> commit
+ *                                      |                    |
+ *                                 (no rows): idle      (error): rollback, rows stay pending, back off
+ *
+ * A row is marked published in the same transaction that claimed it and only
+ * after the broker acknowledged it (acks=all, idempotent producer). A crash
+ * between the ack and the commit re-sends the batch: at-least-once to Kafka,
+ * which the aggregator turns into exactly-once by event id.
+ */
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions
+  #wakeRequested = false
+  #wakeWaiter: (() => void) | undefined
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options
+  }
+
+  /** Asks for a pass as soon as possible (called on NOTIFY). */
+  wake(): void {
+    this.#wakeRequested = true
+    this.#wakeWaiter?.()
+  }
+
+  /** Runs passes until `signal` aborts; the pass in progress always completes. */
+  async run(signal: AbortSignal): Promise<void> {
+    let failures = 0
+    while (!signal.aborted) {
+      let published: number
+      try {
+        published = await this.publishOnce()
+        failures = 0
+      } catch (error) {
+        failures++
+        this.#options.metrics.publishErrors.inc()
+        const delayMs = backoffMs(failures)
+        this.#options.log.warn(
+          { err: error, attempt: failures, delayMs },
+          'relay pass failed; rows stay pending',
+        )
+        await sleep(delayMs, signal)
+        continue
+      }
+      // A full batch means more is probably waiting: go again without sleeping.
+      if (published < this.#options.batchSize) await this.#waitForWork(signal)
+    }
+  }
+
+  /** One pass: claim, produce, mark, commit. Returns how many events were published. */
+  async publishOnce(): Promise<number> {
+    const { sql, producer, topic, batchSize, metrics } = this.#options
+    // Cleared before the claim so a NOTIFY that arrives during the pass triggers another.
+    this.#wakeRequested = false
+    return sql.begin(async (tx) => {
+      const rows = await claimPending(tx, batchSize)
+      if (rows.length === 0) return 0
+      const stopTimer = metrics.publishSeconds.startTimer()
+      await producer.send({ messages: rows.map((row) => toMessage(row, topic)) })
+      stopTimer()
+      await markPublished(
+        tx,
+        rows.map((row) => row.id),
+      )
+      metrics.batchSize.observe(rows.length)
+      metrics.published.inc(rows.length)
+      return rows.length
+    })
+  }
+
+  #waitForWork(signal: AbortSignal): Promise<void> {
+    if (this.#wakeRequested || signal.aborted) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        this.#wakeWaiter = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, this.#options.pollIntervalMs)
+      signal.addEventListener('abort', done, { once: true })
+      this.#wakeWaiter = done
+    })
+  }
+}
+
+function toMessage(row: OutboxRow, topic: string) {
+  const headers: Record<string, Buffer> = {
+    [eventHeaders.eventId]: Buffer.from(row.event_id),
+    [eventHeaders.contentType]: Buffer.from('application/json'),
+  }
+  if (row.traceparent !== null) headers[eventHeaders.traceparent] = Buffer.from(row.traceparent)
+  return { topic, key: Buffer.from(row.message_key), value: Buffer.from(row.payload), headers }
+}

@@ -1,0 +1,98 @@
+import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { createSql } from '../shared/db.ts'
+import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
+import { createAdmin, createProducer, ensureTopic, kafkaCheck } from '../shared/kafka.ts'
+import type { Lifecycle } from '../shared/lifecycle.ts'
+import type { Logger } from '../shared/logger.ts'
+import { createRegistry } from '../shared/metrics.ts'
+import { startPeriodic } from '../shared/periodic.ts'
+import { postgresCheck } from '../shared/postgres-check.ts'
+import { Readiness } from '../shared/readiness.ts'
+import { backoffMs, sleep } from '../shared/sleep.ts'
+import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
+import { OutboxRelay } from './outbox-relay.ts'
+import { createRelayMetrics } from './relay-metrics.ts'
+
+export interface RunningRelay {
+  httpPort: number
+  relay: OutboxRelay
+  /** Settles when the relay loop has stopped (after shutdown began). */
+  done: Promise<void>
+}
+
+/** Published rows are kept this long for inspection, then deleted. */
+const publishedRetentionHours = 1
+
+export async function startRelay(config: Config, log: Logger, lifecycle: Lifecycle): Promise<RunningRelay> {
+  const brokers = kafkaBrokers(config)
+  const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
+  lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
+  const admin = createAdmin(brokers, 'summa-relay-admin')
+  lifecycle.defer('kafka-admin', () => admin.close())
+  const producer = createProducer(brokers, 'summa-relay')
+  lifecycle.defer('kafka-producer', () => producer.close())
+
+  const registry = createRegistry('relay')
+  const metrics = createRelayMetrics(registry, () => outboxBacklog(sql))
+  const relay = new OutboxRelay({
+    sql,
+    producer,
+    topic: config.SUMMA_TOPIC,
+    batchSize: config.SUMMA_RELAY_BATCH_SIZE,
+    pollIntervalMs: config.SUMMA_RELAY_POLL_INTERVAL_MS,
+    metrics,
+    log,
+  })
+
+  const listener = await sql.listen('summa_outbox', () => relay.wake())
+  lifecycle.defer('listen', () => listener.unlisten())
+
+  const readiness = new Readiness({
+    checks: [postgresCheck(sql), kafkaCheck(admin, config.SUMMA_TOPIC)],
+    intervalMs: 1000,
+    timeoutMs: 900,
+    log,
+  })
+  await readiness.start()
+  lifecycle.defer('readiness', () => readiness.stop())
+
+  const stopRetention = startPeriodic({
+    name: 'delete-published',
+    intervalMs: 60_000,
+    run: () => deletePublished(sql, publishedRetentionHours),
+    log,
+  })
+  lifecycle.defer('delete-published', stopRetention)
+
+  const http = createHttpServer({ log })
+  registerOpsRoutes(http, { readiness, registry, service: 'relay' })
+  await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_RELAY_HTTP_PORT })
+  lifecycle.defer('http', () => http.close())
+
+  const topic = {
+    topic: config.SUMMA_TOPIC,
+    partitions: config.SUMMA_TOPIC_PARTITIONS,
+    replication: config.SUMMA_TOPIC_REPLICATION,
+  }
+  const done = (async () => {
+    // Kafka may still be starting (or down): the outbox keeps everything meanwhile.
+    for (let attempt = 1; !lifecycle.signal.aborted; attempt++) {
+      try {
+        await ensureTopic(admin, topic)
+        break
+      } catch (error) {
+        log.warn({ err: error, attempt }, 'cannot reach Kafka to check the topic yet')
+        await sleep(backoffMs(attempt, 200, 5000), lifecycle.signal)
+      }
+    }
+    await relay.run(lifecycle.signal)
+  })()
+  // Registered last so it runs first: stop claiming, let the batch in flight finish.
+  lifecycle.defer('relay-loop', () => done)
+
+  const address = http.server.address()
+  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, topic: config.SUMMA_TOPIC }, 'relay running')
+  return { httpPort, relay, done }
+}

@@ -1,0 +1,84 @@
+import path from 'node:path'
+import { z } from 'zod'
+import { ErrorCodes, SummaError } from './errors.ts'
+
+/**
+ * Every setting summa reads, as one schema that both validates the environment
+ * and gives the Config type. Only entry points call loadConfig(process.env);
+ * everything else receives the parsed, frozen Config (or the part it needs).
+ * Names carry their units; the README lists each with its default.
+ */
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/summa'),
+  DATABASE_POOL_SIZE: positiveInt.max(100).default(10),
+  SUMMA_DATA_DIR: z.string().min(1).default('./.data'),
+  SUMMA_HOST: z.string().min(1).default('127.0.0.1'),
+  SUMMA_GRPC_PORT: port.default(9090),
+  SUMMA_HTTP_PORT: port.default(8080),
+  SUMMA_CALCULATOR_HTTP_PORT: port.default(8081),
+  SUMMA_RELAY_HTTP_PORT: port.default(8082),
+  KAFKA_BOOTSTRAP_SERVERS: z
+    .string()
+    .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .default('127.0.0.1:9092'),
+  SUMMA_TOPIC: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka topic name')
+    .default('summa.sums.v1'),
+  SUMMA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
+  SUMMA_TOPIC_REPLICATION: positiveInt.max(10).default(1),
+  SUMMA_CONSUMER_GROUP: z.string().min(1).default('summa-aggregator'),
+  SUMMA_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  SUMMA_REPLAY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  SUMMA_REPLAY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60_000),
+  SUMMA_GROUP_COMMIT_WAIT_MS: z.coerce.number().min(0).max(100).default(2),
+  SUMMA_GROUP_COMMIT_MAX_ROWS: positiveInt.max(10_000).default(500),
+  SUMMA_RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),
+  SUMMA_RELAY_POLL_INTERVAL_MS: positiveInt.default(1000),
+  SUMMA_AGGREGATOR_BATCH_SIZE: positiveInt.max(50_000).default(2000),
+  SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(5),
+  SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
+  SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  SUMMA_LOG_LEVEL: logLevel.default('info'),
+})
+
+export type Config = Readonly<z.infer<typeof schema>>
+export type ConfigKey = keyof z.infer<typeof schema>
+
+/** The names and defaults of every variable, for docs and their test. */
+export const configKeys = Object.keys(schema.shape) as ConfigKey[]
+
+/**
+ * Parses the environment. Unknown variables are ignored; a present but invalid
+ * one stops start-up with a message naming it, because a silently defaulted
+ * typo (say, a port) is worse than not starting.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    configKeys.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+  )
+  const parsed = schema.safeParse(present)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?')
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`
+    })
+    throw new SummaError(ErrorCodes.INVALID_CONFIG, `invalid configuration: ${problems.join('; ')}`, {
+      field: String(parsed.error.issues[0]?.path[0] ?? ''),
+    })
+  }
+  const config = parsed.data
+  config.SUMMA_DATA_DIR = path.resolve(config.SUMMA_DATA_DIR)
+  return Object.freeze(config)
+}
+
+export function kafkaBrokers(config: Pick<Config, 'KAFKA_BOOTSTRAP_SERVERS'>): string[] {
+  return config.KAFKA_BOOTSTRAP_SERVERS.split(',')
+}

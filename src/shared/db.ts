@@ -1,0 +1,28 @@
+import postgres from 'postgres'
+
+export type Sql = postgres.Sql
+
+export interface DatabaseOptions {
+  url: string
+  poolSize: number
+  /** Shown in pg_stat_activity, so an operator can tell summa's connections apart. */
+  applicationName: string
+  /** Seconds to wait for a connection before failing: keeps a down database from hanging callers. */
+  connectTimeoutS?: number
+}
+
+/**
+ * Opens a connection pool. bigint and numeric values stay strings: the running
+ * total is arbitrary precision and must never pass through a float.
+ */
+export function createSql({ url, poolSize, applicationName, connectTimeoutS = 5 }: DatabaseOptions): Sql {
+  return postgres(url, {
+    max: poolSize,
+    connect_timeout: connectTimeoutS,
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    prepare: true,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  })
+}

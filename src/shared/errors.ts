@@ -1,0 +1,94 @@
+/**
+ * summa's one application error type. Every failure a caller can branch on has a
+ * code from the closed list below; transports map codes to their own status
+ * vocabulary in exactly one place each (grpc-status.ts, http-status.ts).
+ */
+export const ErrorCodes = {
+  /** Input failed validation; `field` names the offending field. Nothing changed. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** The exact result does not fit the type the contract promises (int64 sums). */
+  OUT_OF_RANGE: 'OUT_OF_RANGE',
+  /** An idempotency key was reused with different arguments. */
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  /** A dependency (PostgreSQL, Kafka) cannot be reached right now; retrying later may succeed. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** The caller's deadline passed or it cancelled; the outcome may or may not have been recorded. */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
+  /** The process is shutting down and accepts no new work. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** Configuration is invalid; start-up stops. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** A record on the topic cannot be decoded; it goes to the dead-letter topic. */
+  POISON_EVENT: 'POISON_EVENT',
+  /** A bug: an invariant the code relies on did not hold. */
+  INTERNAL: 'INTERNAL',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+/** Codes whose operation may succeed if simply retried later, unchanged. */
+const retriable: ReadonlySet<ErrorCode> = new Set([
+  ErrorCodes.UNAVAILABLE,
+  ErrorCodes.DEADLINE_EXCEEDED,
+  ErrorCodes.SHUTTING_DOWN,
+])
+
+export interface SummaErrorOptions {
+  /** The input field at fault, for INVALID_ARGUMENT. */
+  field?: string
+  cause?: unknown
+}
+
+export class SummaError extends Error {
+  override readonly name = 'SummaError'
+  readonly code: ErrorCode
+  readonly field: string | undefined
+
+  constructor(code: ErrorCode, message: string, options: SummaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.field = options.field
+  }
+
+  /** True when the same call may succeed later without changes. */
+  get canRetry(): boolean {
+    return retriable.has(this.code)
+  }
+
+  /**
+   * Normalises anything thrown into a SummaError. Unknown errors become INTERNAL
+   * unless they look like a lost connection, which callers must see as UNAVAILABLE
+   * so that clients retry instead of giving up.
+   */
+  static from(error: unknown): SummaError {
+    if (error instanceof SummaError) return error
+    if (isConnectionError(error)) {
+      return new SummaError(ErrorCodes.UNAVAILABLE, 'a dependency is unavailable', { cause: error })
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    return new SummaError(ErrorCodes.INTERNAL, message, { cause: error })
+  }
+}
+
+const connectionErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown: PostgreSQL is stopping
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: PostgreSQL is starting or in recovery
+  '53300', // too_many_connections
+])
+
+function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && connectionErrorCodes.has(code)
+}

@@ -1,0 +1,27 @@
+import { status } from '@grpc/grpc-js'
+import { type ErrorCode, ErrorCodes, SummaError } from './errors.ts'
+
+/** The one place SummaError codes become gRPC status codes. */
+export const grpcStatusByCode: Readonly<Record<ErrorCode, status>> = {
+  [ErrorCodes.INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
+  [ErrorCodes.OUT_OF_RANGE]: status.OUT_OF_RANGE,
+  [ErrorCodes.ALREADY_EXISTS]: status.ALREADY_EXISTS,
+  [ErrorCodes.UNAVAILABLE]: status.UNAVAILABLE,
+  [ErrorCodes.DEADLINE_EXCEEDED]: status.DEADLINE_EXCEEDED,
+  [ErrorCodes.SHUTTING_DOWN]: status.UNAVAILABLE,
+  [ErrorCodes.INVALID_CONFIG]: status.INTERNAL,
+  [ErrorCodes.POISON_EVENT]: status.INTERNAL,
+  [ErrorCodes.INTERNAL]: status.INTERNAL,
+}
+
+export interface GrpcError {
+  code: status
+  details: string
+}
+
+/** Internal messages are not sent to clients: they may describe our internals. */
+export function toGrpcError(error: unknown): GrpcError {
+  const summa = SummaError.from(error)
+  const code = grpcStatusByCode[summa.code]
+  return { code, details: code === status.INTERNAL ? 'internal error' : summa.message }
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
+import type { Readiness } from '../readiness.ts'
+
+export interface OpsRoutesOptions {
+  readiness: Readiness
+  registry: Registry
+  service: string
+}
+
+/**
+ * GET /health answers in the application/health+json format
+ * (draft-inadarei-api-health-check): 200 with status "pass" when every
+ * dependency answered its last probe, 503 with status "fail" otherwise. GET
+ * /health/live only says the process is up, for a liveness probe that must not
+ * restart a healthy process because its database is down. GET /metrics is
+ * Prometheus text.
+ */
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  { readiness, registry, service }: OpsRoutesOptions,
+): void {
+  app.get('/health', async (_request, reply) => {
+    const ready = readiness.ready
+    const checks = Object.fromEntries(
+      readiness.results.map((result) => [
+        `${result.name}:connection`,
+        [
+          {
+            status: result.ok ? 'pass' : 'fail',
+            time: result.observedAt,
+            observedValue: Math.round(result.durationMs * 100) / 100,
+            observedUnit: 'ms',
+            ...(result.error === undefined ? {} : { output: result.error }),
+          },
+        ],
+      ]),
+    )
+    return reply
+      .code(ready ? 200 : 503)
+      .type('application/health+json')
+      .send({ status: ready ? 'pass' : 'fail', serviceId: service, checks })
+  })
+
+  app.get('/health/live', async (_request, reply) =>
+    reply.type('application/health+json').send({ status: 'pass', serviceId: service }),
+  )
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  )
+}

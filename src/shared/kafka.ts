@@ -1,0 +1,70 @@
+import { Admin, ProduceAcks, Producer } from '@platformatic/kafka'
+import type { DependencyCheck } from './readiness.ts'
+
+/** Keys, values and headers as bytes: a dead letter must keep a poison record's exact bytes. */
+export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>
+
+export interface TopicSpec {
+  topic: string
+  partitions: number
+  replication: number
+}
+
+/**
+ * The relay's producer: idempotent (the broker drops a retried batch it already
+ * has) and acks=all (a batch counts as published only once every in-sync
+ * replica has it). Retries are bounded so a send fails in bounded time and the
+ * relay can release its claimed rows and back off.
+ */
+export function createProducer(brokers: string[], clientId: string): RawProducer {
+  return new Producer({
+    clientId,
+    bootstrapBrokers: brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    retries: 3,
+    retryDelay: 250,
+    timeout: 5000,
+    strict: true,
+  })
+}
+
+export function createAdmin(brokers: string[], clientId: string): Admin {
+  // No retries: an admin call here is a probe or a one-off, and should answer fast.
+  return new Admin({ clientId, bootstrapBrokers: brokers, retries: 0, timeout: 2000 })
+}
+
+/**
+ * Creates the topic unless it exists. Safe to call from several processes at
+ * once: whoever loses the creation race finds the topic on the re-check.
+ */
+export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'exists'> {
+  if (await topicExists(admin, spec.topic)) return 'exists'
+  try {
+    await admin.createTopics({
+      topics: [spec.topic],
+      partitions: spec.partitions,
+      replicas: spec.replication,
+    })
+    return 'created'
+  } catch (error) {
+    if (await topicExists(admin, spec.topic)) return 'exists'
+    throw error
+  }
+}
+
+async function topicExists(admin: Admin, topic: string): Promise<boolean> {
+  const topics = await admin.listTopics({ includeInternals: false })
+  return topics.includes(topic)
+}
+
+/** Ready when the broker answers a metadata request that includes our topic. */
+export function kafkaCheck(admin: Admin, topic: string): DependencyCheck {
+  return {
+    name: 'kafka',
+    check: async () => {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
+      if (!metadata.topics.has(topic)) throw new Error(`topic ${topic} not found`)
+    },
+  }
+}

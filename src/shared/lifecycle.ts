@@ -1,0 +1,96 @@
+import type { Logger } from './logger.ts'
+
+/**
+ * Owns the cleanup of everything a process starts. Each resource registers its
+ * own cleanup right after it is created, so a start-up that fails halfway still
+ * releases what it had opened; cleanups run in reverse order of registration
+ * (servers stop accepting before the pools they use are closed).
+ */
+export class Lifecycle {
+  readonly #cleanups: Array<{ name: string; run: () => Promise<void> | void }> = []
+  readonly #abort = new AbortController()
+  #closing: Promise<void> | undefined
+  readonly #log: Logger
+
+  constructor(log: Logger) {
+    this.#log = log
+  }
+
+  /** Aborted when shutdown begins: long-running loops watch it to stop taking work. */
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  get closing(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** Registers `run` to be called on close, after everything registered later. */
+  defer(name: string, run: () => Promise<void> | void): void {
+    this.#cleanups.push({ name, run })
+  }
+
+  /** Runs every cleanup once, newest first; one failing cleanup does not stop the others. */
+  close(): Promise<void> {
+    this.#closing ??= this.#runCleanups()
+    return this.#closing
+  }
+
+  async #runCleanups(): Promise<void> {
+    this.#abort.abort()
+    let failed = false
+    for (const { name, run } of this.#cleanups.reverse()) {
+      try {
+        await run()
+        this.#log.debug({ resource: name }, 'closed')
+      } catch (error) {
+        failed = true
+        this.#log.error({ err: error, resource: name }, 'cleanup failed')
+      }
+    }
+    if (failed) throw new Error('one or more cleanups failed')
+  }
+}
+
+export interface ShutdownOptions {
+  lifecycle: Lifecycle
+  log: Logger
+  timeoutMs: number
+}
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: the first signal closes the lifecycle and
+ * exits 0 when everything was released. A second signal, or a close that takes
+ * longer than `timeoutMs`, exits at once with the signal's conventional status,
+ * so a supervisor never waits forever on a stuck dependency.
+ */
+export function handleShutdownSignals({ lifecycle, log, timeoutMs }: ShutdownOptions): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (lifecycle.closing) {
+      log.warn({ signal }, 'second signal: exiting now')
+      process.exit(128 + signalNumber(signal))
+    }
+    log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs }, 'shutdown timed out: exiting now')
+      process.exit(128 + signalNumber(signal))
+    }, timeoutMs)
+    timer.unref()
+    lifecycle.close().then(
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'stopped with errors')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 2 : 15
+}

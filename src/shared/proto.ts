@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import * as protoLoader from '@grpc/proto-loader'
+import type { ProtoGrpcType } from './generated/calculator.ts'
+
+export const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url))
+export const calculatorProtoFile = 'summa/v1/calculator.proto'
+
+/**
+ * proto-loader options shared by server and clients. int64 as decimal strings:
+ * a JavaScript number would silently round anything past 2^53.
+ */
+export const protoLoaderOptions: protoLoader.Options = {
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [protoRoot],
+}
+
+export function loadCalculatorPackage(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(calculatorProtoFile, protoLoaderOptions)
+}
+
+export type CalculatorProto = ProtoGrpcType

@@ -1,0 +1,72 @@
+import { z } from 'zod'
+import { ErrorCodes, SummaError } from './errors.ts'
+
+/**
+ * Glossary
+ * - request: one Add call, identified by the client's request_id (a UUID).
+ * - event: the fact "request R was accepted with sum S", written to the outbox in
+ *   the transaction that accepted R and carried to Kafka by the relay. Its id is
+ *   the request id: one accepted request, one event.
+ * - applied: an event whose sum has been added to the running total; the
+ *   aggregator records each applied event id so that a re-sent event is a no-op.
+ */
+
+const int64Min = -(2n ** 63n)
+const int64Max = 2n ** 63n - 1n
+
+export function isInt64(value: bigint): boolean {
+  return value >= int64Min && value <= int64Max
+}
+
+const int64String = z
+  .string()
+  .regex(/^-?\d{1,19}$/)
+  .refine((text) => isInt64(BigInt(text)), 'outside int64')
+
+const eventSchema = z.object({
+  v: z.literal(1),
+  requestId: z.uuid(),
+  num1: int64String,
+  num2: int64String,
+  sum: int64String,
+  acceptedAt: z.iso.datetime(),
+})
+
+/** Version 1 of the event on the topic: JSON, every int64 as a decimal string. */
+export type SumEvent = z.infer<typeof eventSchema>
+
+export const eventHeaders = {
+  eventId: 'summa-event-id',
+  contentType: 'content-type',
+  traceparent: 'traceparent',
+} as const
+
+export function encodeSumEvent(event: SumEvent): string {
+  return JSON.stringify(event)
+}
+
+/**
+ * Decodes a record value. Anything that is not a well-formed v1 event, or whose
+ * sum is not num1 + num2, is a poison event: it must never reach the total.
+ */
+export function decodeSumEvent(value: Buffer | string | undefined | null): SumEvent {
+  if (value === undefined || value === null) throw poison('empty value')
+  let json: unknown
+  try {
+    json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'))
+  } catch {
+    throw poison('value is not JSON')
+  }
+  const parsed = eventSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw poison(`invalid event: ${issue?.path.join('.') || 'value'}: ${issue?.message}`)
+  }
+  const event = parsed.data
+  if (BigInt(event.num1) + BigInt(event.num2) !== BigInt(event.sum)) throw poison('sum is not num1 + num2')
+  return event
+}
+
+function poison(reason: string): SummaError {
+  return new SummaError(ErrorCodes.POISON_EVENT, reason)
+}
