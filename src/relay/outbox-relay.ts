@@ -106,10 +106,12 @@ export class OutboxRelay {
 }
 
 function toMessage(row: OutboxRow, topic: string) {
-  const headers: Record<string, Buffer> = {
-    [eventHeaders.eventId]: Buffer.from(row.event_id),
-    [eventHeaders.contentType]: Buffer.from('application/json'),
-  }
-  if (row.traceparent !== null) headers[eventHeaders.traceparent] = Buffer.from(row.traceparent)
+  // A Map, not a plain object: the raw producer serialises header keys only from Buffers.
+  const headers = new Map<Buffer, Buffer>([
+    [Buffer.from(eventHeaders.eventId), Buffer.from(row.event_id)],
+    [Buffer.from(eventHeaders.contentType), Buffer.from('application/json')],
+  ])
+  if (row.traceparent !== null)
+    headers.set(Buffer.from(eventHeaders.traceparent), Buffer.from(row.traceparent))
   return { topic, key: Buffer.from(row.message_key), value: Buffer.from(row.payload), headers }
 }

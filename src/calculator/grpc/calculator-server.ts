@@ -1,13 +1,19 @@
 import * as grpc from '@grpc/grpc-js'
+import * as protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
-import { HealthImplementation } from 'grpc-health-check'
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { AddRequest__Output } from '../../shared/generated/summa/v1/AddRequest.ts'
 import type { AddResponse } from '../../shared/generated/summa/v1/AddResponse.ts'
 import type { CalculatorServiceHandlers } from '../../shared/generated/summa/v1/CalculatorService.ts'
 import { toGrpcError } from '../../shared/grpc-status.ts'
 import type { Logger } from '../../shared/logger.ts'
-import { type CalculatorProto, loadCalculatorPackage } from '../../shared/proto.ts'
+import {
+  type CalculatorProto,
+  calculatorProtoFile,
+  loadCalculatorPackage,
+  protoLoaderOptions,
+} from '../../shared/proto.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
 
@@ -91,7 +97,9 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [calculatorServiceName]: 'NOT_SERVING' })
   health.addToServer(server)
-  new ReflectionService(packageDefinition).addToServer(server)
+  // Reflection describes health too, so `grpcurl … grpc.health.v1.Health/Check` works without protos.
+  const described = protoLoader.loadSync([calculatorProtoFile, healthProtoPath], protoLoaderOptions)
+  new ReflectionService(described).addToServer(server)
 
   return {
     server,

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../logger.ts'
 
 export interface HttpServerOptions {
@@ -8,14 +8,14 @@ export interface HttpServerOptions {
 }
 
 /**
- * A Fastify instance with summa's defaults: our logger (request logs at debug,
- * not info), a small body limit (no route takes a body yet), and bounded
+ * A Fastify instance with summa's defaults: our logger (no per-request lines), a small body limit (no route takes a body yet), and bounded
  * timeouts so slow clients cannot hold sockets forever.
  */
 export function createHttpServer({ log, bodyLimitBytes = 64 * 1024 }: HttpServerOptions): FastifyInstance {
   return Fastify({
     loggerInstance: log.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request lines would dominate the log under load; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     requestTimeout: 10_000,
     connectionTimeout: 10_000,

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { configKeys, loadConfig } from './config.ts'
+import { ErrorCodes, SummaError } from './errors.ts'
+
+describe('loadConfig', () => {
+  it('has documented defaults for an empty environment', () => {
+    const config = loadConfig({})
+    assert.equal(config.SUMMA_GRPC_PORT, 9090)
+    assert.equal(config.SUMMA_HTTP_PORT, 8080)
+    assert.equal(config.KAFKA_BOOTSTRAP_SERVERS, '127.0.0.1:9092')
+    assert.equal(config.SUMMA_TOPIC_PARTITIONS, 6)
+    assert.ok(config.SUMMA_IDEMPOTENCY_RETENTION_HOURS >= 24)
+    assert.ok(Object.isFrozen(config))
+  })
+
+  it('stops with a message that names the invalid variable', () => {
+    for (const [name, value] of [
+      ['SUMMA_GRPC_PORT', 'ninety'],
+      ['SUMMA_HTTP_PORT', '70000'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['KAFKA_BOOTSTRAP_SERVERS', 'localhost'],
+      ['SUMMA_TOPIC_PARTITIONS', '0'],
+      ['SUMMA_LOG_LEVEL', 'loud'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ [name!]: value }),
+        (error: unknown) =>
+          error instanceof SummaError &&
+          error.code === ErrorCodes.INVALID_CONFIG &&
+          error.message.includes(name!),
+        name,
+      )
+    }
+  })
+
+  it('is documented in the README, every variable', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const missing = configKeys.filter((key) => !readme.includes(`\`${key}\``))
+    assert.deepEqual(missing, [])
+  })
+})

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import { startAggregator } from '../../src/aggregator/start-aggregator.ts'
+import { startCalculator } from '../../src/calculator/start-calculator.ts'
+import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { startRelay } from '../../src/relay/start-relay.ts'
+import { type Config, loadConfig } from '../../src/shared/config.ts'
+import { Lifecycle } from '../../src/shared/lifecycle.ts'
+import { createLogger } from '../../src/shared/logger.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
+import { createTestTopic, kafkaBootstrap } from './kafka.ts'
+
+type Context = Pick<TestContext, 'after'>
+
+export interface TestSystem {
+  config: Config
+  db: TestDatabase
+  topic: string
+  deadLetterTopic: string
+  dataDir: string
+}
+
+/**
+ * The environment of one test: its own database, topic, consumer group and
+ * data directory, all removed afterwards. Services are started separately so a
+ * test can stop and restart one of them.
+ */
+export async function createTestSystem(
+  t: Context,
+  overrides: Record<string, string> = {},
+): Promise<TestSystem> {
+  const db = await createTestDatabase(t)
+  const { topic, deadLetterTopic } = await createTestTopic(t)
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'summa-test-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    SUMMA_DATA_DIR: dataDir,
+    KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+    SUMMA_TOPIC: topic,
+    SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
+    SUMMA_GRPC_PORT: '0',
+    SUMMA_HTTP_PORT: '0',
+    SUMMA_CALCULATOR_HTTP_PORT: '0',
+    SUMMA_RELAY_HTTP_PORT: '0',
+    SUMMA_RELAY_POLL_INTERVAL_MS: '200',
+    SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
+    SUMMA_LOG_LEVEL: process.env.SUMMA_TEST_LOG_LEVEL ?? 'silent',
+    ...overrides,
+  })
+  return { config, db, topic, deadLetterTopic, dataDir }
+}
+
+export interface Started<T> {
+  running: T
+  lifecycle: Lifecycle
+  stop: () => Promise<void>
+}
+
+async function start<T>(
+  t: Context,
+  name: string,
+  config: Config,
+  starter: (config: Config, log: ReturnType<typeof createLogger>, lifecycle: Lifecycle) => Promise<T>,
+): Promise<Started<T>> {
+  const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: name })
+  const lifecycle = new Lifecycle(log)
+  t.after(() => lifecycle.close())
+  const running = await starter(config, log, lifecycle)
+  return { running, lifecycle, stop: () => lifecycle.close() }
+}
+
+export const startTestCalculator = (t: Context, config: Config) =>
+  start(t, 'calculator', config, startCalculator)
+export const startTestRelay = (t: Context, config: Config) => start(t, 'relay', config, startRelay)
+export const startTestAggregator = (t: Context, config: Config) =>
+  start(t, 'aggregator', config, startAggregator)
+
+export function calculatorClient(t: Context, port: number): CalculatorClient {
+  const client = new CalculatorClient(`127.0.0.1:${port}`)
+  t.after(() => client.close())
+  return client
+}
+
+export async function getJson<T = unknown>(
+  port: number,
+  route: string,
+): Promise<{ status: number; body: T; type: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${route}`)
+  const type = response.headers.get('content-type') ?? ''
+  const text = await response.text()
+  return { status: response.status, body: (type.includes('json') ? JSON.parse(text) : text) as T, type }
+}

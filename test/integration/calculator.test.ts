@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { status } from '@grpc/grpc-js'
+import { expireRequests } from '../../src/calculator/db/expire-requests.ts'
+import { healthCheck, listServices, rejectsWithStatus } from '../helpers/grpc.ts'
+import { calculatorClient, createTestSystem, startTestCalculator } from '../helpers/system.ts'
+
+const int64Max = (2n ** 63n - 1n).toString()
+
+async function counts(sql: Awaited<ReturnType<typeof createTestSystem>>['db']['sql']) {
+  const [row] = await sql<{ requests: number; events: number }[]>`
+    select (select count(*)::int from add_requests) as requests, (select count(*)::int from outbox) as events`
+  return row!
+}
+
+describe('calculator', () => {
+  it('answers the exact sum at once and records one event', async (t) => {
+    const system = await createTestSystem(t)
+    const calculator = await startTestCalculator(t, system.config)
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    const requestId = randomUUID()
+    const answer = await client.add({ requestId, num1: '9223372036854775000', num2: '807' })
+    assert.equal(answer.sum, int64Max)
+    assert.equal(answer.requestId, requestId)
+    assert.equal(answer.replayed, false)
+    assert.ok(!Number.isNaN(Date.parse(answer.acceptedAt)))
+    assert.deepEqual(await counts(system.db.sql), { requests: 1, events: 1 })
+    const [event] = await system.db.sql<{ payload: string }[]>`select payload from outbox`
+    assert.deepEqual(JSON.parse(event!.payload), {
+      v: 1,
+      requestId,
+      num1: '9223372036854775000',
+      num2: '807',
+      sum: int64Max,
+      acceptedAt: answer.acceptedAt,
+    })
+  })
+
+  it('rejects bad input with a status and a message naming the field, and writes nothing', async (t) => {
+    const system = await createTestSystem(t)
+    const calculator = await startTestCalculator(t, system.config)
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    const overflow = await rejectsWithStatus(
+      client.add({ requestId: randomUUID(), num1: int64Max, num2: '1' }),
+      status.OUT_OF_RANGE,
+    )
+    assert.match(overflow.details, /int64/)
+    const low = client.add({ requestId: randomUUID(), num1: (-(2n ** 63n)).toString(), num2: '-1' })
+    await rejectsWithStatus(low, status.OUT_OF_RANGE)
+    for (const requestId of ['', 'abc', `${randomUUID()}0`, 'ä'.repeat(36)]) {
+      const error = await rejectsWithStatus(
+        client.add({ requestId, num1: '1', num2: '2' }),
+        status.INVALID_ARGUMENT,
+      )
+      assert.match(error.details, /request_id/)
+    }
+    assert.deepEqual(await counts(system.db.sql), { requests: 0, events: 0 })
+  })
+
+  it('replays an identical request and refuses the same id with other numbers', async (t) => {
+    const system = await createTestSystem(t)
+    // No cache: the replay must come from PostgreSQL.
+    const config = { ...system.config, SUMMA_REPLAY_CACHE_SIZE: 0 }
+    const calculator = await startTestCalculator(t, config)
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    const requestId = randomUUID()
+    const first = await client.add({ requestId, num1: '5', num2: '7' })
+    const again = await client.add({ requestId, num1: '5', num2: '7' })
+    assert.deepEqual(again, { ...first, replayed: true })
+    const conflict = await rejectsWithStatus(
+      client.add({ requestId, num1: '5', num2: '8' }),
+      status.ALREADY_EXISTS,
+    )
+    assert.match(conflict.details, /already used with other arguments/)
+    assert.deepEqual(await counts(system.db.sql), { requests: 1, events: 1 })
+  })
+
+  it('turns a flood of concurrent duplicates across two replicas into one event', async (t) => {
+    const system = await createTestSystem(t)
+    const replicas = await Promise.all([
+      startTestCalculator(t, system.config),
+      startTestCalculator(t, system.config),
+    ])
+    const clients = replicas.map((replica) => calculatorClient(t, replica.running.grpcPort))
+    const requestId = randomUUID()
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => clients[i % 2]!.add({ requestId, num1: '40', num2: '2' })),
+    )
+    assert.ok(answers.every((answer) => answer.sum === '42' && answer.acceptedAt === answers[0]!.acceptedAt))
+    assert.equal(answers.filter((answer) => !answer.replayed).length, 1)
+    assert.deepEqual(await counts(system.db.sql), { requests: 1, events: 1 })
+  })
+
+  it('serves reflection and grpc.health.v1', async (t) => {
+    const system = await createTestSystem(t)
+    const calculator = await startTestCalculator(t, system.config)
+    const address = `127.0.0.1:${calculator.running.grpcPort}`
+    const services = await listServices(address)
+    assert.ok(services.includes('summa.v1.CalculatorService'), services.join())
+    assert.ok(services.includes('grpc.health.v1.Health'), services.join())
+    assert.equal(await healthCheck(address), 'SERVING')
+    assert.equal(await healthCheck(address, 'summa.v1.CalculatorService'), 'SERVING')
+  })
+
+  it('forgets idempotency keys after the retention', async (t) => {
+    const system = await createTestSystem(t)
+    const calculator = await startTestCalculator(t, { ...system.config, SUMMA_REPLAY_CACHE_SIZE: 0 })
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    const [old, recent] = [randomUUID(), randomUUID()]
+    await client.add({ requestId: old, num1: '1', num2: '1' })
+    await client.add({ requestId: recent, num1: '1', num2: '1' })
+    await system.db
+      .sql`update add_requests set accepted_at = now() - interval '25 hours' where request_id = ${old}`
+    assert.equal(await expireRequests(system.db.sql, 24), 1)
+    const rows = await system.db.sql`select request_id from add_requests`
+    assert.deepEqual(
+      rows.map((row) => row.request_id),
+      [recent],
+    )
+  })
+})
