@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs ONE Kafka node (KRaft, broker+controller in one JVM) in the foreground.
+# The JVM replaces this shell (exec), so Ctrl-C / SIGTERM reach Kafka and it shuts down cleanly.
+# Safe to run again (or after kill -9): storage is formatted only once, data is kept.
+# Extra arguments go to kafka.Kafka, e.g.  run.sh --override log.retention.hours=1
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DATA="${SUMMA_DATA_DIR:-$ROOT/.data}"
+NODE_ID="${KAFKA_NODE_ID:-1}"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+HEAP="${KAFKA_HEAP:-512m}"
+# Cluster: the same voter list on every node. Single node: it votes for itself alone.
+VOTERS="${KAFKA_QUORUM_VOTERS:-$NODE_ID@127.0.0.1:$CONTROLLER_PORT}"
+# Defaults follow the cluster size: 1 node -> RF 1 / min ISR 1; 3+ nodes -> RF 3 / min ISR 2
+# (acks=all writes survive one node down). Internal topics use the same numbers.
+IFS=, read -ra voter_list <<< "$VOTERS"
+nodes="${#voter_list[@]}"
+RF="${KAFKA_REPLICATION_FACTOR:-$((nodes < 3 ? nodes : 3))}"
+MIN_ISR="${KAFKA_MIN_ISR:-$((nodes < 3 ? 1 : 2))}"
+
+LIB="$ROOT/.cache/kafka/lib"
+KDIR="$DATA/kafka"
+NODE_DIR="$KDIR/node-$NODE_ID"
+LOG_DIR="$NODE_DIR/data"
+PROPS="$NODE_DIR/server.properties"
+ID_FILE="$KDIR/cluster-id"   # shared by every node of one cluster
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+# Cheap when nothing changed (stamp check); fetches the jars on a fresh clone.
+"$ROOT/scripts/kafka/install.sh" >&2
+
+# zstd/snappy/lz4 unpack native libraries into a temp dir; keep them in the node's own dir
+# (works even where /tmp is noexec, and nothing is left behind in /tmp).
+mkdir -p "$LOG_DIR" "$NODE_DIR/tmp"
+
+# Fill the template. Bash substitution (quoted, so '&' or '|' in paths are harmless) beats sed.
+conf="$(< "$ROOT/kafka/server.properties.template")"
+conf="${conf//@NODE_ID@/"$NODE_ID"}"
+conf="${conf//@QUORUM_VOTERS@/"$VOTERS"}"
+conf="${conf//@PORT@/"$PORT"}"
+conf="${conf//@CONTROLLER_PORT@/"$CONTROLLER_PORT"}"
+conf="${conf//@LOG_DIR@/"$LOG_DIR"}"
+conf="${conf//@REPLICATION_FACTOR@/"$RF"}"
+conf="${conf//@MIN_ISR@/"$MIN_ISR"}"
+printf '%s\n' "$conf" > "$PROPS"
+
+cp_arg="$LIB/*"   # the JVM expands the wildcard itself: keep it quoted
+if [[ ! -f "$LOG_DIR/meta.properties" ]]; then
+  # First start of this node. All nodes of a cluster must share one cluster id: reuse the file,
+  # else create it atomically (noclobber = O_EXCL, so concurrent first starts agree).
+  if [[ ! -s "$ID_FILE" ]]; then
+    new_id="$("$JAVA" -cp "$cp_arg" kafka.tools.StorageTool random-uuid)"
+    (set -o noclobber; printf '%s\n' "$new_id" > "$ID_FILE") 2>/dev/null || true
+  fi
+  cluster_id="$(< "$ID_FILE")"
+  echo "kafka run: formatting node $NODE_ID storage in $LOG_DIR (cluster $cluster_id)" >&2
+  # Static controller.quorum.voters: no --standalone/--initial-controllers (4.1 rejects them).
+  # -g: a node formatted already is left as is.
+  "$JAVA" -Dlog4j2.configurationFile="$ROOT/kafka/log4j2.xml" -cp "$cp_arg" \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" -g >&2
+elif [[ ! -s "$ID_FILE" ]]; then
+  # Formatted node but the shared id file is gone: restore it from the node's own metadata.
+  sed -n 's/^cluster\.id=//p' "$LOG_DIR/meta.properties" > "$ID_FILE"
+fi
+
+echo "kafka run: node $NODE_ID on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
+# Extra JVM options may come from KAFKA_OPTS (word-split on purpose, like Kafka's own scripts).
+# shellcheck disable=SC2086
+exec "$JAVA" -Xms"$HEAP" -Xmx"$HEAP" \
+  -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+  -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  -Djava.io.tmpdir="$NODE_DIR/tmp" -DZstdTempFolder="$NODE_DIR/tmp" \
+  -Dorg.xerial.snappy.tempdir="$NODE_DIR/tmp" \
+  -Dlog4j2.configurationFile="$ROOT/kafka/log4j2.xml" \
+  ${KAFKA_OPTS:-} \
+  -cp "$cp_arg" kafka.Kafka "$PROPS" "$@"
