@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import postgres from 'postgres'
 import { createSql, type Sql } from '../../src/shared/db.ts'
+import { defer } from './cleanup.ts'
 import { requireEnv, testEnv } from './test-env.ts'
 
 export interface TestDatabase {
@@ -24,7 +25,7 @@ export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
   const sql = createSql({ url: url.toString(), poolSize: 4, applicationName: 'summa-test' })
-  t.after(async () => {
+  defer(t, async () => {
     await sql.end({ timeout: 5 })
     const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} })
     await cleanup.unsafe(`drop database if exists ${name} with (force)`)

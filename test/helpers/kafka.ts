@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { createAdmin, createProducer, ensureTopic, type RawProducer } from '../../src/shared/kafka.ts'
+import { defer } from './cleanup.ts'
 import { requireEnv, testEnv } from './test-env.ts'
 
 export function kafkaBootstrap(): string {
@@ -23,7 +24,7 @@ export async function createTestTopic(
   await ensureTopic(admin, { topic, partitions, replication: 1 })
   await ensureTopic(admin, { topic: deadLetterTopic, partitions, replication: 1 })
   await admin.close()
-  t.after(async () => {
+  defer(t, async () => {
     const cleanup = createAdmin([kafkaBootstrap()], 'summa-test-admin')
     await cleanup.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => {})
     await cleanup.close()
@@ -33,7 +34,7 @@ export async function createTestTopic(
 
 export function testProducer(t: Pick<TestContext, 'after'>): RawProducer {
   const producer = createProducer([kafkaBootstrap()], 'summa-test-producer')
-  t.after(() => producer.close())
+  defer(t, () => producer.close())
   return producer
 }
 

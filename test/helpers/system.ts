@@ -9,6 +9,7 @@ import { startRelay } from '../../src/relay/start-relay.ts'
 import { type Config, loadConfig } from '../../src/shared/config.ts'
 import { Lifecycle } from '../../src/shared/lifecycle.ts'
 import { createLogger } from '../../src/shared/logger.ts'
+import { defer } from './cleanup.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { createTestTopic, kafkaBootstrap } from './kafka.ts'
 
@@ -34,7 +35,7 @@ export async function createTestSystem(
   const db = await createTestDatabase(t)
   const { topic, deadLetterTopic } = await createTestTopic(t)
   const dataDir = await mkdtemp(path.join(tmpdir(), 'summa-test-'))
-  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  defer(t, () => rm(dataDir, { recursive: true, force: true }))
   const config = loadConfig({
     DATABASE_URL: db.url,
     SUMMA_DATA_DIR: dataDir,
@@ -67,7 +68,7 @@ async function start<T>(
 ): Promise<Started<T>> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: name })
   const lifecycle = new Lifecycle(log)
-  t.after(() => lifecycle.close())
+  defer(t, () => lifecycle.close())
   const running = await starter(config, log, lifecycle)
   return { running, lifecycle, stop: () => lifecycle.close() }
 }
@@ -80,7 +81,7 @@ export const startTestAggregator = (t: Context, config: Config) =>
 
 export function calculatorClient(t: Context, port: number): CalculatorClient {
   const client = new CalculatorClient(`127.0.0.1:${port}`)
-  t.after(() => client.close())
+  defer(t, () => client.close())
   return client
 }
 
@@ -88,7 +89,7 @@ export async function getJson<T = unknown>(
   port: number,
   route: string,
 ): Promise<{ status: number; body: T; type: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`)
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, { signal: AbortSignal.timeout(5000) })
   const type = response.headers.get('content-type') ?? ''
   const text = await response.text()
   return { status: response.status, body: (type.includes('json') ? JSON.parse(text) : text) as T, type }

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import type { RawProducer } from '../../src/shared/kafka.ts'
+import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
+import { eventually } from '../helpers/eventually.ts'
+import { readTopic, testProducer } from '../helpers/kafka.ts'
+import { createTestSystem, getJson, startTestAggregator } from '../helpers/system.ts'
+
+interface TotalBody {
+  total: string
+  appliedEvents: string
+  duplicateEventsSkipped: string
+  deadLetters: string
+}
+
+function sumEvent(num1: bigint, num2: bigint): SumEvent {
+  return {
+    v: 1,
+    requestId: randomUUID(),
+    num1: num1.toString(),
+    num2: num2.toString(),
+    sum: (num1 + num2).toString(),
+    acceptedAt: new Date().toISOString(),
+  }
+}
+
+async function produce(producer: RawProducer, topic: string, events: SumEvent[]): Promise<void> {
+  await producer.send({
+    messages: events.map((event) => ({
+      topic,
+      key: Buffer.from(event.requestId),
+      value: Buffer.from(encodeSumEvent(event)),
+      headers: new Map([[Buffer.from('summa-event-id'), Buffer.from(event.requestId)]]),
+    })),
+  })
+}
+
+const totalOf = (events: SumEvent[]) => events.reduce((total, event) => total + BigInt(event.sum), 0n)
+
+async function expectTotal(port: number, expected: bigint, applied: number): Promise<TotalBody> {
+  return eventually(async () => {
+    const { body } = await getJson<TotalBody>(port, '/total')
+    assert.equal(body.total, expected.toString())
+    assert.equal(body.appliedEvents, String(applied))
+    return body
+  }, 20_000)
+}
+
+describe('aggregator', () => {
+  it('applies an event re-sent by the relay only once', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const events = Array.from({ length: 50 }, (_, i) => sumEvent(BigInt(i), 1n))
+    // Each event twice, at different offsets: what a relay crash between publish and mark causes.
+    await produce(producer, system.topic, events)
+    await produce(producer, system.topic, events)
+    const aggregator = await startTestAggregator(t, system.config)
+    const body = await expectTotal(aggregator.running.httpPort, totalOf(events), 50)
+    assert.equal(body.duplicateEventsSkipped, '50')
+  })
+
+  it('keeps an exact total far beyond int64', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const max = 2n ** 63n - 1n
+    const events = Array.from({ length: 20 }, () => sumEvent(max, 0n))
+    await produce(producer, system.topic, events)
+    const aggregator = await startTestAggregator(t, system.config)
+    const body = await expectTotal(aggregator.running.httpPort, max * 20n, 20)
+    assert.equal(body.total, '184467440737095516140')
+  })
+
+  it('resumes from its stored offsets after a restart, with nothing lost or applied twice', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const first = Array.from({ length: 30 }, (_, i) => sumEvent(BigInt(i), 2n))
+    await produce(producer, system.topic, first)
+    const aggregator = await startTestAggregator(t, system.config)
+    await expectTotal(aggregator.running.httpPort, totalOf(first), 30)
+    await aggregator.stop()
+
+    const second = Array.from({ length: 30 }, (_, i) => sumEvent(BigInt(i), 3n))
+    await produce(producer, system.topic, second)
+    const restarted = await startTestAggregator(t, system.config)
+    await expectTotal(restarted.running.httpPort, totalOf([...first, ...second]), 60)
+    const [offsets] = await system.db.sql<{ next: string }[]>`
+      select sum(next_offset)::text as next from partition_totals where topic = ${system.topic}`
+    assert.equal(offsets!.next, '60', 'the stored offsets cover every record exactly')
+  })
+
+  it('splits partitions between two aggregators and still counts each event once', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const one = await startTestAggregator(t, system.config)
+    const two = await startTestAggregator(t, {
+      ...system.config,
+      SUMMA_DATA_DIR: path.join(system.dataDir, 'two'),
+    })
+    const events = Array.from({ length: 300 }, (_, i) => sumEvent(BigInt(i), BigInt(i)))
+    for (let i = 0; i < events.length; i += 50) await produce(producer, system.topic, events.slice(i, i + 50))
+    await expectTotal(one.running.httpPort, totalOf(events), 300)
+    await expectTotal(two.running.httpPort, totalOf(events), 300)
+  })
+
+  it('sends poison records to the dead-letter topic with the reason, without blocking the partition', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const good = [sumEvent(1n, 1n), sumEvent(2n, 2n)]
+    await produce(producer, system.topic, [good[0]!])
+    await producer.send({
+      messages: [
+        { topic: system.topic, key: Buffer.from('k'), value: Buffer.from('{"not":"an event"'), partition: 0 },
+        { topic: system.topic, value: Buffer.from(JSON.stringify({ ...good[1], sum: '5' })), partition: 0 },
+      ],
+    })
+    await produce(producer, system.topic, [good[1]!])
+    const aggregator = await startTestAggregator(t, system.config)
+    const body = await expectTotal(aggregator.running.httpPort, totalOf(good), 2)
+    assert.equal(body.deadLetters, '2')
+    const dead = await readTopic(system.deadLetterTopic, 2)
+    assert.deepEqual(
+      dead.map((record) => record.value).sort(),
+      ['{"not":"an event"', JSON.stringify({ ...good[1], sum: '5' })].sort(),
+    )
+    const reasons = dead.map((record) => record.headers['summa-dlq-reason']).sort()
+    assert.deepEqual(reasons, ['sum is not num1 + num2', 'value is not JSON'])
+    assert.ok(dead.every((record) => record.headers['summa-dlq-original-topic'] === system.topic))
+    const metrics = await getJson<string>(aggregator.running.httpPort, '/metrics')
+    assert.match(metrics.body, /summa_dead_letters_total\{[^}]*\} 2/)
+  })
+
+  it('rebuilds sum.txt and the audit log from the database, never from the files', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const events = Array.from({ length: 10 }, (_, i) => sumEvent(BigInt(i), 10n))
+    await produce(producer, system.topic, events)
+    const aggregator = await startTestAggregator(t, system.config)
+    await expectTotal(aggregator.running.httpPort, totalOf(events), 10)
+    await aggregator.stop()
+
+    const sumFile = path.join(system.dataDir, 'sum.txt')
+    const auditFile = path.join(system.dataDir, 'audit.jsonl')
+    await writeFile(sumFile, '0\n') // a corrupt (reset) file must not reset the total
+    const audit = (await readFile(auditFile, 'utf8')).split('\n')
+    // Lose the last three lines and tear the one before: a crash between commit and append.
+    await writeFile(auditFile, `${audit.slice(0, 6).join('\n')}\n${audit[6]!.slice(0, 20)}`)
+
+    const restarted = await startTestAggregator(t, system.config)
+    await expectTotal(restarted.running.httpPort, totalOf(events), 10)
+    assert.equal(await readFile(sumFile, 'utf8'), `${totalOf(events)}\n`)
+    const lines = (await readFile(auditFile, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    assert.deepEqual(
+      lines.map((line) => line.seq),
+      Array.from({ length: 10 }, (_, i) => String(i + 1)),
+    )
+    assert.deepEqual(
+      new Set(lines.map((line) => line.eventId)),
+      new Set(events.map((event) => event.requestId)),
+    )
+
+    await restarted.stop()
+    await rm(sumFile)
+    const again = await startTestAggregator(t, system.config)
+    await expectTotal(again.running.httpPort, totalOf(events), 10)
+    assert.equal(await readFile(sumFile, 'utf8'), `${totalOf(events)}\n`)
+  })
+})
