@@ -92,6 +92,9 @@ export class EventConsumer {
         // A partition with no stored offset has never been applied: start at its beginning.
         fallbackMode: MessagesStreamFallbackModes.EARLIEST,
       })
+      // Shutdown may have begun while the stream was being set up; a listener
+      // added to an aborted signal would never fire.
+      if (signal.aborted) return
       log.info({ topic, storedPartitions: stored.size }, 'consuming')
       signal.addEventListener('abort', onAbort, { once: true })
       for await (const batch of inBatches<RawMessage>(stream, batchSize, batchWaitMs)) {

@@ -87,13 +87,18 @@ export async function startCalculator(
   })
   lifecycle.defer('expire-requests', stopRetention)
 
+  const grpcPort = await grpcServer.listen(config.SUMMA_HOST, config.SUMMA_GRPC_PORT)
+  lifecycle.defer('grpc-server', () => grpcServer.close(0))
+
+  // Bound after gRPC so that a 200 from /health means Add is being served.
   const http = createHttpServer({ log })
   registerOpsRoutes(http, { readiness, registry, service: 'calculator' })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_CALCULATOR_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
 
-  const grpcPort = await grpcServer.listen(config.SUMMA_HOST, config.SUMMA_GRPC_PORT)
-  lifecycle.defer('grpc', async () => {
+  // Runs first on shutdown: report not ready (HTTP 503, gRPC NOT_SERVING), let
+  // in-flight calls finish, and wait for their group commits to land.
+  lifecycle.defer('drain', async () => {
     readiness.stop()
     await grpcServer.close(Math.max(1000, config.SUMMA_SHUTDOWN_TIMEOUT_MS - 3000))
     await groupCommit.drain()

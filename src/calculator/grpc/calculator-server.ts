@@ -101,6 +101,7 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   const described = protoLoader.loadSync([calculatorProtoFile, healthProtoPath], protoLoaderOptions)
   new ReflectionService(described).addToServer(server)
 
+  let closing: Promise<void> | undefined
   return {
     server,
     health,
@@ -110,8 +111,8 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
           error ? reject(error) : resolve(bound),
         )
       }),
-    close: (graceMs) =>
-      new Promise((resolve) => {
+    close: (graceMs) => {
+      closing ??= new Promise((resolve) => {
         const force = setTimeout(() => {
           log.warn({ graceMs }, 'in-flight calls did not finish in time: closing them')
           server.forceShutdown()
@@ -121,7 +122,9 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
           clearTimeout(force)
           resolve()
         })
-      }),
+      })
+      return closing
+    },
   }
 }
 

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { status } from '@grpc/grpc-js'
+import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { eventually } from '../helpers/eventually.ts'
+import { freePort } from '../helpers/ports.ts'
+import { spawnSumma } from '../helpers/processes.ts'
+import { createTestSystem, getJson } from '../helpers/system.ts'
+
+async function envFor(system: Awaited<ReturnType<typeof createTestSystem>>) {
+  return {
+    DATABASE_URL: system.db.url,
+    SUMMA_DATA_DIR: system.dataDir,
+    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
+    SUMMA_TOPIC: system.topic,
+    SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
+    SUMMA_GRPC_PORT: String(await freePort()),
+    SUMMA_HTTP_PORT: String(await freePort()),
+    SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
+    SUMMA_RELAY_HTTP_PORT: String(await freePort()),
+    SUMMA_SHUTDOWN_TIMEOUT_MS: '8000',
+    SUMMA_LOG_LEVEL: 'info',
+  }
+}
+
+describe('service processes', () => {
+  it('refuses to start on invalid configuration, naming the variable', async (t) => {
+    const summa = spawnSumma(t, ['calculator'], { SUMMA_GRPC_PORT: 'ninety' })
+    const { code } = await summa.exited
+    assert.equal(code, 1)
+    assert.match(summa.output(), /SUMMA_GRPC_PORT="ninety"/)
+  })
+
+  for (const service of ['relay', 'aggregator'] as const) {
+    it(`${service}: becomes ready, and exits 0 on SIGTERM`, async (t) => {
+      const system = await createTestSystem(t)
+      const env = await envFor(system)
+      const port = Number(service === 'relay' ? env.SUMMA_RELAY_HTTP_PORT : env.SUMMA_HTTP_PORT)
+      const summa = spawnSumma(t, [service], env)
+      await eventually(async () => assert.equal((await getJson(port, '/health')).status, 200), 30_000)
+      const started = Date.now()
+      summa.child.kill('SIGTERM')
+      const { code } = await summa.exited
+      assert.equal(code, 0, summa.output())
+      assert.ok(Date.now() - started < 10_000)
+    })
+  }
+
+  it('calculator: answers or refuses every call in flight at SIGTERM, and exits 0', async (t) => {
+    const system = await createTestSystem(t)
+    const env = await envFor(system)
+    const summa = spawnSumma(t, ['calculator'], env)
+    const client = new CalculatorClient(`127.0.0.1:${env.SUMMA_GRPC_PORT}`)
+    t.after(() => client.close())
+    await eventually(
+      () => client.add({ requestId: randomUUID(), num1: '0', num2: '0', deadlineMs: 1000 }),
+      30_000,
+    )
+
+    const sent = Array.from({ length: 400 }, () => randomUUID())
+    const calls = sent.map((requestId, i) =>
+      client.add({ requestId, num1: String(i), num2: '1', deadlineMs: 10_000 }).then(
+        () => ({ requestId, ok: true as const }),
+        (error: { code: number }) => ({ requestId, ok: false as const, code: error.code }),
+      ),
+    )
+    summa.child.kill('SIGTERM')
+    const results = await Promise.all(calls)
+    const { code } = await summa.exited
+    assert.equal(code, 0, summa.output())
+    for (const result of results) {
+      if (!result.ok)
+        assert.equal(result.code, status.UNAVAILABLE, 'refused calls say UNAVAILABLE (retry elsewhere)')
+    }
+    const acknowledged = results.filter((result) => result.ok).map((result) => result.requestId)
+    const stored = await system.db.sql<{ request_id: string }[]>`
+      select request_id from add_requests where request_id = any(${acknowledged}::uuid[])`
+    assert.equal(stored.length, acknowledged.length, 'every acknowledged Add is durable')
+  })
+})

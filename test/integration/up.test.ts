@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { defer } from '../helpers/cleanup.ts'
+import { createTestDatabase } from '../helpers/database.ts'
+import { eventually } from '../helpers/eventually.ts'
+import { freePort } from '../helpers/ports.ts'
+import { descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { getJson } from '../helpers/system.ts'
+
+interface TotalBody {
+  total: string
+  appliedEvents: string
+}
+
+describe('summa up', () => {
+  it('runs the whole system; after kill -9 of all of it, the next up resumes with nothing lost or doubled', async (t) => {
+    const db = await createTestDatabase(t)
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'summa-up-'))
+    defer(t, () => rm(dataDir, { recursive: true, force: true }))
+    const kafkaPort = Number(process.env.SUMMA_TEST_UP_KAFKA_PORT ?? 19292)
+    const env = {
+      DATABASE_URL: db.url,
+      SUMMA_DATA_DIR: dataDir,
+      KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${kafkaPort}`,
+      SUMMA_GRPC_PORT: String(await freePort()),
+      SUMMA_HTTP_PORT: String(await freePort()),
+      SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
+      SUMMA_RELAY_HTTP_PORT: String(await freePort()),
+      SUMMA_LOG_LEVEL: 'warn',
+    }
+    const httpPort = Number(env.SUMMA_HTTP_PORT)
+    const startUp = async () => {
+      const up = spawnSumma(t, ['up'], env)
+      defer(t, () => {
+        for (const pid of descendantsOf(up.child.pid!)) process.kill(pid, 'SIGKILL')
+      })
+      await eventually(
+        async () => assert.equal((await getJson(httpPort, '/total')).status, 200),
+        150_000,
+        250,
+      )
+      return up
+    }
+    const newClient = () => {
+      const client = new CalculatorClient(`127.0.0.1:${env.SUMMA_GRPC_PORT}`)
+      defer(t, () => client.close())
+      return client
+    }
+    const expectTotal = (expected: bigint, applied: number) =>
+      eventually(async () => {
+        const { body } = await getJson<TotalBody>(httpPort, '/total')
+        assert.deepEqual([body.total, body.appliedEvents], [expected.toString(), String(applied)])
+      }, 30_000)
+
+    const first = await startUp()
+    let client = newClient()
+    // The CLI, as a person would use it.
+    const add = spawnSumma(t, ['add', '5', '7'], env)
+    assert.equal((await add.exited).code, 0, add.output())
+    assert.equal(JSON.parse(add.output()).sum, '12')
+    let expected = 12n
+    for (let i = 0; i < 50; i++) {
+      const answer = await client.add({ requestId: randomUUID(), num1: String(i), num2: '1000' })
+      expected += BigInt(answer.sum)
+    }
+    await expectTotal(expected, 51)
+
+    // kill -9 of everything at once: supervisor, services and broker.
+    const everything = [first.child.pid!, ...descendantsOf(first.child.pid!)]
+    assert.ok(everything.length >= 5, `supervisor, broker and three services: ${everything.length}`)
+    for (const pid of everything) process.kill(pid, 'SIGKILL')
+    await eventually(() => assert.deepEqual(everything.filter(isAlive), []))
+
+    const second = await startUp()
+    client = newClient()
+    await expectTotal(expected, 51)
+    for (let i = 0; i < 10; i++) {
+      const answer = await client.add({ requestId: randomUUID(), num1: String(-i), num2: '1' })
+      expected += BigInt(answer.sum)
+    }
+    await expectTotal(expected, 61)
+    // sum.txt is written just after the commit that GET /total already shows.
+    await eventually(async () =>
+      assert.equal(await readFile(path.join(dataDir, 'sum.txt'), 'utf8'), `${expected}\n`),
+    )
+    const total = spawnSumma(t, ['total'], env)
+    assert.equal((await total.exited).code, 0)
+    assert.equal(JSON.parse(total.output()).total, expected.toString())
+
+    // Ctrl-C stops everything cleanly, broker included.
+    const children = descendantsOf(second.child.pid!)
+    second.child.kill('SIGINT')
+    const { code } = await second.exited
+    assert.equal(code, 0, second.output())
+    assert.deepEqual(children.filter(isAlive), [], 'no process left behind')
+  })
+})
