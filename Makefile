@@ -20,6 +20,7 @@ help:
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@$(NODE) --version > /dev/null || { echo "the pinned Node.js did not install (node_modules/node)" >&2; exit 1; }
 	touch $@
 
 install: node_modules/.install-stamp kafka-install
