@@ -18,7 +18,8 @@ import { testEnv } from './helpers/test-env.ts'
  */
 const root = fileURLToPath(new URL('../', import.meta.url))
 const adminUrl = process.env.SUMMA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const template = 'summa_test_template'
+// Per run, so concurrent runs (several checkouts on one machine) never share a template.
+const template = `summa_test_template_${process.pid}`
 let broker: ChildProcess | undefined
 let dataDir: string | undefined
 
@@ -59,6 +60,8 @@ export async function globalTeardown(): Promise<void> {
     clearTimeout(timer)
   }
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`drop database if exists ${template} with (force)`).finally(() => admin.end())
 }
 
 async function createTemplateDatabase(): Promise<void> {

@@ -60,7 +60,8 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
       child.start()
       children.push(child)
     }
-    printEndpoints(config)
+    await waitForServices(config, stopping.signal, log)
+    if (!stopping.signal.aborted) printEndpoints(config)
     await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))
     return 0
   } finally {
@@ -117,11 +118,33 @@ async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): P
   }
 }
 
+/** Waits until every service's /health says ready, so the banner means what it says. */
+async function waitForServices(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
+  const ports = [config.SUMMA_HTTP_PORT, config.SUMMA_CALCULATOR_HTTP_PORT, config.SUMMA_RELAY_HTTP_PORT]
+  const deadline = Date.now() + 120_000
+  for (const port of ports) {
+    while (!signal.aborted) {
+      const ready = await fetch(`http://${config.SUMMA_HOST}:${port}/health`, {
+        signal: AbortSignal.timeout(1000),
+      }).then(
+        (response) => response.ok,
+        () => false,
+      )
+      if (ready) break
+      if (Date.now() > deadline) {
+        log.error({ port }, 'a service did not become ready within 120 s; still waiting for it to recover')
+        return
+      }
+      await sleep(200, signal)
+    }
+  }
+}
+
 function printEndpoints(config: Config): void {
   const host = config.SUMMA_HOST
   const lines = [
     '',
-    'summa is starting:',
+    'summa is ready:',
     `  gRPC Add        ${host}:${config.SUMMA_GRPC_PORT}   (grpcurl -plaintext ${host}:${config.SUMMA_GRPC_PORT} list)`,
     `  total           http://${host}:${config.SUMMA_HTTP_PORT}/total`,
     `  health          http://${host}:${config.SUMMA_HTTP_PORT}/health`,
