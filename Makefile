@@ -15,7 +15,7 @@ help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
-	@echo "make clean   remove local state (.data) and caches"
+	@echo "make clean   remove local state (database contents, .data) and caches"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json
@@ -47,5 +47,8 @@ integration: install
 generate: node_modules/.install-stamp
 	scripts/generate-proto.sh
 
+# The database is state too: broker data without it (or the reverse) would not
+# match, and the aggregator refuses to continue from offsets of a lost topic.
 clean:
+	-@test -x $(NODE) && $(NODE) src/bin/summa.ts reset --yes
 	rm -rf .data .test-data .cache

@@ -65,6 +65,16 @@ elif [[ ! -s "$ID_FILE" ]]; then
   sed -n 's/^cluster\.id=//p' "$LOG_DIR/meta.properties" > "$ID_FILE"
 fi
 
+# Started by `summa up`: stop the broker if the supervisor dies without stopping it
+# (kill -9), so no broker is left orphaned. The watcher outlives the exec below:
+# $$ is this shell's pid, which the JVM keeps.
+if [[ -n "${SUMMA_SUPERVISOR_PID:-}" ]]; then
+  (
+    while kill -0 "$SUMMA_SUPERVISOR_PID" 2>/dev/null; do sleep 1; done
+    kill -TERM "$$" 2>/dev/null || true
+  ) < /dev/null > /dev/null 2>&1 &
+fi
+
 echo "kafka run: node $NODE_ID on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
 # Extra JVM options may come from KAFKA_OPTS (word-split on purpose, like Kafka's own scripts).
 # shellcheck disable=SC2086

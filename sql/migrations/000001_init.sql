@@ -1,5 +1,9 @@
 -- summa's first schema. Migrations are append-only: never edit a released file,
 -- add the next number instead.
+--
+-- Identities: request_id is the client's idempotency key; event_id is minted
+-- once per accepted request (a fresh UUID), so a request id reused after its
+-- retention is a new event and can never be mistaken for a re-sent old one.
 
 -- One row per accepted Add. request_id is the client's idempotency key: its
 -- primary key is what makes a retried Add write nothing the second time.
@@ -28,6 +32,8 @@ create table outbox (
 );
 create index outbox_pending on outbox (id) where published_at is null;
 create index outbox_published_at on outbox (published_at) where published_at is not null;
+-- Lets retention keep an applied event's id while a copy of it may still be re-sent.
+create index outbox_pending_event on outbox (event_id) where published_at is null;
 
 -- Wake the relay as soon as events commit; NOTIFY is delivered at commit and
 -- coalesced per transaction, so a batch insert costs one notification.
@@ -45,6 +51,7 @@ create trigger outbox_notify after insert on outbox
 create table applied_events (
   seq         bigint      generated always as identity,
   event_id    uuid        primary key,
+  request_id  uuid        not null,
   topic       text        not null,
   partition   integer     not null,
   "offset"    bigint      not null,
@@ -53,14 +60,19 @@ create table applied_events (
   applied_at  timestamptz not null default clock_timestamp()
 );
 create index applied_events_seq on applied_events (seq);
+create index applied_events_request_id on applied_events (request_id);
 create index applied_events_applied_at on applied_events (applied_at);
 
 -- One row per topic partition: its share of the running total and the next
 -- offset to apply, updated in the same transaction as applied_events. The total
 -- is the sum of subtotals, so aggregators can split partitions between them.
+-- topic_id is Kafka's id of the topic these offsets belong to: a topic deleted
+-- and re-created under the same name restarts its offsets at 0, and stored
+-- offsets must then not be trusted.
 create table partition_totals (
   topic          text        not null,
   partition      integer     not null,
+  topic_id       text,
   subtotal       numeric     not null default 0,
   next_offset    bigint      not null default 0,
   applied_count  bigint      not null default 0,

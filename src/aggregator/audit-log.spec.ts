@@ -10,6 +10,7 @@ function line(seq: number): AuditLine {
   return {
     seq: String(seq),
     eventId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    requestId: `00000000-0000-4000-9000-${String(seq).padStart(12, '0')}`,
     topic: 't',
     partition: 0,
     offset: String(seq),

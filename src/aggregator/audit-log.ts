@@ -7,6 +7,7 @@ import type { AppliedEvent } from './db/apply-batch.ts'
 export interface AuditLine {
   seq: string
   eventId: string
+  requestId: string
   topic: string
   partition: number
   offset: string
@@ -63,6 +64,7 @@ export function toAuditLine(topic: string, event: AppliedEvent): AuditLine {
   return {
     seq: event.seq,
     eventId: event.eventId,
+    requestId: event.requestId,
     topic,
     partition: event.partition,
     offset: event.offset,

@@ -1,6 +1,6 @@
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
-import { SummaError } from '../shared/errors.ts'
+import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
@@ -10,6 +10,7 @@ import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-ba
 import { readOffsets } from './db/read-total.ts'
 import { deadLetterMessage } from './dead-letter.ts'
 import { inBatches } from './in-batches.ts'
+import { checkStoredOffsets } from './topic-guard.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
@@ -45,9 +46,16 @@ export interface EventConsumerOptions {
  */
 export class EventConsumer {
   readonly #options: EventConsumerOptions
+  #dataLoss: SummaError | undefined
+  #topicId: string | null = null
 
   constructor(options: EventConsumerOptions) {
     this.#options = options
+  }
+
+  /** Set while the consumer refuses to go on because records were lost; cleared by progress. */
+  get dataLoss(): SummaError | undefined {
+    return this.#dataLoss
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -58,6 +66,18 @@ export class EventConsumer {
         })
       } catch (error) {
         if (signal.aborted) break
+        const summa = SummaError.from(error)
+        if (summa.code === ErrorCodes.DATA_LOSS) {
+          // Not retried in place: an operator must look. Checked again now and then
+          // in case the cause goes away (a broker brought back with its data).
+          this.#dataLoss = summa
+          this.#options.log.error(
+            { err: summa },
+            'refusing to apply: records the total depends on are missing',
+          )
+          await sleep(30_000, signal)
+          continue
+        }
         const delayMs = backoffMs(attempt, 200, 5000)
         this.#options.log.warn({ err: error, attempt, delayMs }, 'consumer stopped; re-creating it')
         await sleep(delayMs, signal)
@@ -80,11 +100,19 @@ export class EventConsumer {
       retryDelay: 250,
       timeout: 5000,
     })
+    // One close, awaited by everyone: a second close() returns at once, before
+    // the group has been left, and the process could exit too early.
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> => {
+      closing ??= consumer.close(true).catch(() => {})
+      return closing
+    }
     const onAbort = (): void => {
-      consumer.close(true).catch(() => {})
+      close()
     }
     try {
-      const stored = await readOffsets(sql, topic)
+      const { topicId, stored } = await checkStoredOffsets(consumer, sql, topic)
+      this.#topicId = topicId
       const stream = await consumer.consume({
         topics: [topic],
         mode: MessagesStreamModes.MANUAL,
@@ -104,7 +132,7 @@ export class EventConsumer {
       }
     } finally {
       signal.removeEventListener('abort', onAbort)
-      await consumer.close(true).catch(() => {})
+      await close()
     }
   }
 
@@ -125,11 +153,18 @@ export class EventConsumer {
       }
     }
     // Dead letters are written before the transaction that moves the offset past
-    // them: a crash in between re-sends a dead letter, it never loses one.
-    if (poison.length > 0) await this.#deadLetter(poison, signal)
+    // them: a crash in between re-sends a dead letter, it never loses one. Only
+    // records above the stored offset count: a re-read after a rebalance is not
+    // dead-lettered twice.
+    if (poison.length > 0) {
+      const next = await readOffsets(this.#options.sql, this.#options.topic)
+      const fresh = poison.filter(({ message }) => message.offset >= (next.get(message.partition) ?? 0n))
+      if (fresh.length > 0) await this.#deadLetter(fresh, signal)
+    }
 
     metrics.batchSize.observe(records.length)
-    const result = await this.#applyWithRetry(records, signal)
+    const result = await this.#apply(records, batch, signal)
+    this.#dataLoss = undefined
     const now = Date.now()
     for (const event of result.applied)
       metrics.endToEndSeconds.observe((now - event.acceptedAt.getTime()) / 1000)
@@ -140,15 +175,26 @@ export class EventConsumer {
     this.#commitToKafka(batch, log)
   }
 
-  async #applyWithRetry(records: ConsumedRecord[], signal: AbortSignal): Promise<ApplyResult> {
+  /**
+   * Applies a batch, retrying transient failures in place (keeping group
+   * membership). A batch PostgreSQL rejects for its data (SQLSTATE classes 22
+   * and 23) is split in halves until the record at fault is found; that record
+   * goes to the dead-letter topic and its offset is passed, so one bad record
+   * cannot wedge a partition. Any other error is retried: it is more likely a
+   * bug or an outage than bad data, and dead-lettering good events would be
+   * worse than stopping.
+   */
+  async #apply(records: ConsumedRecord[], messages: RawMessage[], signal: AbortSignal): Promise<ApplyResult> {
     const { sql, topic, metrics, log } = this.#options
     for (let attempt = 1; ; attempt++) {
       const stopTimer = metrics.applySeconds.startTimer()
       try {
-        const result = await applyBatch(sql, topic, records)
+        const result = await applyBatch(sql, topic, records, this.#topicId)
         stopTimer()
         return result
       } catch (error) {
+        if (SummaError.from(error).code === ErrorCodes.DATA_LOSS) throw error
+        if (isDataError(error)) return this.#isolate(records, messages, error, signal)
         // Shutting down mid-outage: give up this batch; it was not committed and
         // will be read again from the stored offsets.
         if (signal.aborted) throw error
@@ -156,6 +202,29 @@ export class EventConsumer {
         log.warn({ err: error, attempt, delayMs }, 'applying a batch failed; retrying')
         await sleep(delayMs, signal)
       }
+    }
+  }
+
+  async #isolate(
+    records: ConsumedRecord[],
+    messages: RawMessage[],
+    error: unknown,
+    signal: AbortSignal,
+  ): Promise<ApplyResult> {
+    if (records.length === 1) {
+      const reason = `rejected by PostgreSQL: ${(error as Error).message}`
+      await this.#deadLetter([{ message: messages[0]!, reason }], signal)
+      return this.#apply([{ ...records[0]!, event: null }], messages, signal)
+    }
+    const middle = Math.ceil(records.length / 2)
+    const first = await this.#apply(records.slice(0, middle), messages.slice(0, middle), signal)
+    const second = await this.#apply(records.slice(middle), messages.slice(middle), signal)
+    return {
+      applied: [...first.applied, ...second.applied],
+      duplicates: first.duplicates + second.duplicates,
+      stale: first.stale + second.stale,
+      poison: first.poison + second.poison,
+      delta: first.delta + second.delta,
     }
   }
 
@@ -196,4 +265,10 @@ export class EventConsumer {
       )
     }
   }
+}
+
+/** PostgreSQL's data exceptions (22xxx) and integrity violations (23xxx): the row, not the server, is at fault. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
 }

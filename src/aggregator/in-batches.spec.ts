@@ -16,6 +16,15 @@ describe('inBatches', () => {
     assert.deepEqual(batches, [[1, 2], [3, 4], [5]])
   })
 
+  it('still collects already-buffered items when maxWaitMs is 0', async () => {
+    async function* buffered(): AsyncGenerator<number> {
+      yield* [1, 2, 3, 4, 5]
+    }
+    const batches: number[][] = []
+    for await (const batch of inBatches(buffered(), 10, 0)) batches.push(batch)
+    assert.deepEqual(batches, [[1, 2, 3, 4, 5]])
+  })
+
   it('closes a batch after maxWaitMs and loses no item that was being read', async () => {
     const values = Array.from({ length: 12 }, (_, i) => i)
     const batches: number[][] = []

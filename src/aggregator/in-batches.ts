@@ -24,8 +24,9 @@ export async function* inBatches<T>(
     const deadline = performance.now() + maxWaitMs
     let ended = false
     while (batch.length < maxSize) {
-      const remaining = deadline - performance.now()
-      if (remaining <= 0) break
+      // Even with no time left, a zero-delay race still collects items that are
+      // already buffered: a wait of 0 must not mean batches of one.
+      const remaining = Math.max(0, deadline - performance.now())
       let timer: NodeJS.Timeout | undefined
       const result = await Promise.race([
         next(),

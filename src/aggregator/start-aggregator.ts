@@ -60,6 +60,7 @@ export async function startAggregator(
         toAuditLine(row.topic, {
           seq: row.seq,
           eventId: row.event_id,
+          requestId: row.request_id,
           partition: row.partition,
           offset: row.offset,
           sum: row.sum,
@@ -96,7 +97,16 @@ export async function startAggregator(
   })
 
   const readiness = new Readiness({
-    checks: [postgresCheck(sql), kafkaCheck(admin, topic)],
+    checks: [
+      postgresCheck(sql),
+      kafkaCheck(admin, topic),
+      {
+        name: 'offsets',
+        check: async () => {
+          if (consumer.dataLoss) throw consumer.dataLoss
+        },
+      },
+    ],
     intervalMs: 1000,
     timeoutMs: 900,
     log,

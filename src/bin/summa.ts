@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { addCommand, migrateCommand, totalCommand } from '../cli/commands.ts'
+import { addCommand, migrateCommand, resetCommand, totalCommand } from '../cli/commands.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
+import { parseInt64 } from '../shared/int64.ts'
 
 const usage = `summa: a gRPC calculator whose sums reach a running total exactly once.
 
@@ -13,6 +14,7 @@ Usage:
   summa add NUM1 NUM2 [--id UUID]   call Add; reusing --id replays the first answer
   summa total                       print GET /total
   summa migrate [--no-topics]       create the database schema (and the Kafka topics)
+  summa reset --yes                 delete every request, event and total in the database
   summa calculator|relay|aggregator run one service in the foreground
 
 Configuration comes from environment variables; see the README for each and its default.`
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return addCommandFromArgs(config, rest)
     case 'total':
       return totalCommand(config, io)
+    case 'reset':
+      return resetCommand(config, io, rest.includes('--yes'))
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return migrateCommand(config, io, { topics: values['no-topics'] !== true })
@@ -60,6 +64,17 @@ function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
   if (numbers.length !== 2) {
     io.err('usage: summa add NUM1 NUM2 [--id UUID]')
     return Promise.resolve(2)
+  }
+  for (const [name, text] of [
+    ['NUM1', numbers[0]!],
+    ['NUM2', numbers[1]!],
+  ] as const) {
+    if (parseInt64(text) === undefined) {
+      io.err(
+        `summa add: ${name} must be an integer from -9223372036854775808 to 9223372036854775807, got ${JSON.stringify(text)}`,
+      )
+      return Promise.resolve(2)
+    }
   }
   return addCommand(config, { num1: numbers[0]!, num2: numbers[1]!, ...(id === undefined ? {} : { id }) }, io)
 }

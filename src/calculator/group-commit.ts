@@ -1,8 +1,11 @@
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
 
 export interface GroupCommitOptions<In, Out> {
-  /** Writes a whole batch in one transaction; returns one result per input, in order. */
-  commit: (batch: In[]) => Promise<Out[]>
+  /**
+   * Writes a whole batch in one transaction; returns one result per input, in
+   * order. A result that is an Error fails that one request only.
+   */
+  commit: (batch: In[]) => Promise<Array<Out | Error>>
   /** Most rows in one transaction. */
   maxRows: number
   /**
@@ -98,7 +101,11 @@ export class GroupCommit<In, Out> {
             for (const pending of batch) pending.reject(error)
             return
           }
-          for (const [index, pending] of batch.entries()) pending.resolve(results[index] as Out)
+          for (const [index, pending] of batch.entries()) {
+            const result = results[index]
+            if (result instanceof Error) pending.reject(result)
+            else pending.resolve(result as Out)
+          }
         },
         (error: unknown) => {
           for (const pending of batch) pending.reject(error)

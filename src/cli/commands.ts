@@ -84,3 +84,23 @@ export async function migrateCommand(
   }
   return 0
 }
+
+/**
+ * `summa reset --yes`: deletes every request, event, applied event and total in
+ * the database. For development, together with deleting the broker's data:
+ * the aggregator refuses offsets that belong to a topic that no longer exists.
+ */
+export async function resetCommand(config: Config, io: Output, confirmed: boolean): Promise<number> {
+  if (!confirmed) {
+    io.err("summa reset deletes all of summa's data in the database; run it as `summa reset --yes`")
+    return 2
+  }
+  const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-reset' })
+  try {
+    await sql`truncate add_requests, outbox, applied_events, partition_totals`
+    io.out(`reset: ${new URL(config.DATABASE_URL).pathname.slice(1)} holds no requests, events or totals`)
+    return 0
+  } finally {
+    await sql.end()
+  }
+}

@@ -48,8 +48,10 @@ export class SupervisedProcess {
     })
     if (logFile !== undefined) {
       const file = createWriteStream(logFile, { flags: 'a' })
-      child.stdout?.pipe(file)
-      child.stderr?.pipe(file)
+      // end: false: two streams share one file, and the first to end must not close it.
+      child.stdout?.pipe(file, { end: false })
+      child.stderr?.pipe(file, { end: false })
+      child.once('close', () => file.end())
     }
     this.#child = child
     const startedAt = Date.now()
@@ -70,6 +72,12 @@ export class SupervisedProcess {
       })
     })
     child.once('error', (error) => log.error({ process: name, err: error }, 'process failed to start'))
+  }
+
+  /** SIGKILL now, without waiting: the last resort of a second Ctrl-C. */
+  kill(): void {
+    this.#stopping = true
+    this.#child?.kill('SIGKILL')
   }
 
   /** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the process has exited. */

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,7 +31,11 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     await broker?.stop(60_000)
   }
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping.signal.aborted) return
+    if (stopping.signal.aborted) {
+      log.warn({ signal }, 'second signal: killing everything now')
+      for (const child of [...children, broker]) child?.kill()
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+    }
     log.info({ signal }, 'stopping summa')
     stopping.abort()
   }
@@ -47,6 +52,7 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     if (stopping.signal.aborted) return 0
     const io = { out: (line: string) => log.info(line), err: (line: string) => log.error(line) }
     await migrateCommand(config, io)
+    if (stopping.signal.aborted) return 0
 
     for (const name of ['aggregator', 'relay', 'calculator'] as const) {
       const child = new SupervisedProcess({
@@ -61,8 +67,9 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
       children.push(child)
     }
     await waitForServices(config, stopping.signal, log)
-    if (!stopping.signal.aborted) printEndpoints(config)
-    await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))
+    if (stopping.signal.aborted) return 0
+    printEndpoints(config)
+    await once(stopping.signal, 'abort')
     return 0
   } finally {
     await stopAll()
@@ -80,6 +87,9 @@ function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): Super
     args: [],
     env: {
       ...env,
+      // The broker cannot use an IPC channel: run.sh watches this pid instead and
+      // stops the broker if `summa up` dies without stopping it.
+      SUMMA_SUPERVISOR_PID: String(process.pid),
       SUMMA_DATA_DIR: config.SUMMA_DATA_DIR,
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(port + 1),

@@ -9,13 +9,25 @@ export interface DatabaseOptions {
   applicationName: string
   /** Seconds to wait for a connection before failing: keeps a down database from hanging callers. */
   connectTimeoutS?: number
+  /**
+   * Server-side limit on a transaction left idle, e.g. by a process whose host
+   * vanished mid-transaction: its row locks (claimed outbox rows, partition
+   * rows) are released after this instead of after TCP keepalive gives up.
+   */
+  idleInTransactionTimeoutMs?: number
 }
 
 /**
  * Opens a connection pool. bigint and numeric values stay strings: the running
  * total is arbitrary precision and must never pass through a float.
  */
-export function createSql({ url, poolSize, applicationName, connectTimeoutS = 5 }: DatabaseOptions): Sql {
+export function createSql({
+  url,
+  poolSize,
+  applicationName,
+  connectTimeoutS = 5,
+  idleInTransactionTimeoutMs = 60_000,
+}: DatabaseOptions): Sql {
   return postgres(url, {
     max: poolSize,
     connect_timeout: connectTimeoutS,
@@ -23,6 +35,10 @@ export function createSql({ url, poolSize, applicationName, connectTimeoutS = 5 
     max_lifetime: 60 * 30,
     prepare: true,
     onnotice: () => {},
-    connection: { application_name: applicationName },
+    keep_alive: 30,
+    connection: {
+      application_name: applicationName,
+      idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    },
   })
 }

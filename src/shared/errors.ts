@@ -20,6 +20,11 @@ export const ErrorCodes = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** A record on the topic cannot be decoded; it goes to the dead-letter topic. */
   POISON_EVENT: 'POISON_EVENT',
+  /**
+   * Records the total depends on are gone (deleted by retention before they were
+   * applied, or the topic was re-created): an operator must decide what to do.
+   */
+  DATA_LOSS: 'DATA_LOSS',
   /** A bug: an invariant the code relies on did not hold. */
   INTERNAL: 'INTERNAL',
 } as const
@@ -57,8 +62,8 @@ export class SummaError extends Error {
 
   /**
    * Normalises anything thrown into a SummaError. Unknown errors become INTERNAL
-   * unless they look like a lost connection, which callers must see as UNAVAILABLE
-   * so that clients retry instead of giving up.
+   * unless they are transient (a lost connection, a deadlock, a failover), which
+   * callers must see as UNAVAILABLE so that clients retry instead of giving up.
    */
   static from(error: unknown): SummaError {
     if (error instanceof SummaError) return error
@@ -73,6 +78,9 @@ export class SummaError extends Error {
 const connectionErrorCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EPIPE',
   'ETIMEDOUT',
   'ENOTFOUND',
@@ -85,10 +93,15 @@ const connectionErrorCodes = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: PostgreSQL is starting or in recovery
   '53300', // too_many_connections
+  '57014', // query_canceled (statement timeout)
+  '40001', // serialization_failure: retrying the same request is correct
+  '40P01', // deadlock_detected: likewise
+  '25006', // read_only_sql_transaction: connected to a standby during a failover
 ])
 
 function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
   const code = (error as { code?: unknown }).code
-  return typeof code === 'string' && connectionErrorCodes.has(code)
+  // Class 08 is PostgreSQL's "connection exception".
+  return typeof code === 'string' && (connectionErrorCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))
 }

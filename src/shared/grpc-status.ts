@@ -11,6 +11,7 @@ export const grpcStatusByCode: Readonly<Record<ErrorCode, status>> = {
   [ErrorCodes.SHUTTING_DOWN]: status.UNAVAILABLE,
   [ErrorCodes.INVALID_CONFIG]: status.INTERNAL,
   [ErrorCodes.POISON_EVENT]: status.INTERNAL,
+  [ErrorCodes.DATA_LOSS]: status.DATA_LOSS,
   [ErrorCodes.INTERNAL]: status.INTERNAL,
 }
 

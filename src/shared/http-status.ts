@@ -10,5 +10,6 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   [ErrorCodes.SHUTTING_DOWN]: 503,
   [ErrorCodes.INVALID_CONFIG]: 500,
   [ErrorCodes.POISON_EVENT]: 500,
+  [ErrorCodes.DATA_LOSS]: 500,
   [ErrorCodes.INTERNAL]: 500,
 }

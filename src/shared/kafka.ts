@@ -22,9 +22,10 @@ export function createProducer(brokers: string[], clientId: string): RawProducer
     bootstrapBrokers: brokers,
     idempotent: true,
     acks: ProduceAcks.ALL,
-    retries: 3,
+    // Worst case about 3 × 3 s: a send gives up within the default shutdown budget.
+    retries: 2,
     retryDelay: 250,
-    timeout: 5000,
+    timeout: 3000,
     strict: true,
   })
 }

@@ -6,30 +6,40 @@ import { ErrorCodes, SummaError } from './errors.ts'
  * - request: one Add call, identified by the client's request_id (a UUID).
  * - event: the fact "request R was accepted with sum S", written to the outbox in
  *   the transaction that accepted R and carried to Kafka by the relay. Its id is
- *   the request id: one accepted request, one event.
+ *   a fresh UUID minted when R is accepted: one accepted request, one event id,
+ *   even if the client reuses R's id after the idempotency retention.
  * - applied: an event whose sum has been added to the running total; the
  *   aggregator records each applied event id so that a re-sent event is a no-op.
  */
 
-const int64Min = -(2n ** 63n)
-const int64Max = 2n ** 63n - 1n
+import { isInt64 } from './int64.ts'
 
-export function isInt64(value: bigint): boolean {
-  return value >= int64Min && value <= int64Max
-}
+export { isInt64 }
 
 const int64String = z
   .string()
   .regex(/^-?\d{1,19}$/)
   .refine((text) => isInt64(BigInt(text)), 'outside int64')
 
+// Any 8-4-4-4-12 hex id, as PostgreSQL's uuid type and the calculator accept it:
+// a stricter check here would dead-letter Adds the calculator acknowledged.
+const uuid = z.guid()
+
+// PostgreSQL's timestamptz cannot hold year 0 and below; such a value must be a
+// poison event here, not an error that wedges the aggregator's transaction.
+const timestamp = z.iso.datetime().refine((text) => {
+  const year = new Date(text).getUTCFullYear()
+  return year >= 1 && year <= 9999
+}, 'year outside 1..9999')
+
 const eventSchema = z.object({
   v: z.literal(1),
-  requestId: z.uuid(),
+  eventId: uuid,
+  requestId: uuid,
   num1: int64String,
   num2: int64String,
   sum: int64String,
-  acceptedAt: z.iso.datetime(),
+  acceptedAt: timestamp,
 })
 
 /** Version 1 of the event on the topic: JSON, every int64 as a decimal string. */

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import type { RawProducer } from '../../src/shared/kafka.ts'
+import { createAdmin, ensureTopic, type RawProducer } from '../../src/shared/kafka.ts'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { readTopic, testProducer } from '../helpers/kafka.ts'
+import { kafkaBootstrap, readTopic, testProducer } from '../helpers/kafka.ts'
 import { createTestSystem, getJson, startTestAggregator } from '../helpers/system.ts'
 
 interface TotalBody {
@@ -19,6 +19,7 @@ interface TotalBody {
 function sumEvent(num1: bigint, num2: bigint): SumEvent {
   return {
     v: 1,
+    eventId: randomUUID(),
     requestId: randomUUID(),
     num1: num1.toString(),
     num2: num2.toString(),
@@ -33,7 +34,7 @@ async function produce(producer: RawProducer, topic: string, events: SumEvent[])
       topic,
       key: Buffer.from(event.requestId),
       value: Buffer.from(encodeSumEvent(event)),
-      headers: new Map([[Buffer.from('summa-event-id'), Buffer.from(event.requestId)]]),
+      headers: new Map([[Buffer.from('summa-event-id'), Buffer.from(event.eventId)]]),
     })),
   })
 }
@@ -161,6 +162,10 @@ describe('aggregator', () => {
     )
     assert.deepEqual(
       new Set(lines.map((line) => line.eventId)),
+      new Set(events.map((event) => event.eventId)),
+    )
+    assert.deepEqual(
+      new Set(lines.map((line) => line.requestId)),
       new Set(events.map((event) => event.requestId)),
     )
 
@@ -169,5 +174,67 @@ describe('aggregator', () => {
     const again = await startTestAggregator(t, system.config)
     await expectTotal(again.running.httpPort, totalOf(events), 10)
     assert.equal(await readFile(sumFile, 'utf8'), `${totalOf(events)}\n`)
+  })
+
+  it('dead-letters a record PostgreSQL rejects and applies the rest of its batch', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const events = Array.from({ length: 9 }, (_, i) => sumEvent(BigInt(i), 1n))
+    const rejected = events[4]!
+    // Stands for any record the database refuses for its data (SQLSTATE 22xxx).
+    await system.db.sql.unsafe(`
+      create function refuse_one() returns trigger language plpgsql as $$
+      begin
+        if new.event_id = '${rejected.eventId}' then
+          raise exception 'refused for the test' using errcode = '22023';
+        end if;
+        return new;
+      end $$;
+      create trigger refuse_one before insert on applied_events for each row execute function refuse_one();`)
+    await produce(producer, system.topic, events)
+    const aggregator = await startTestAggregator(t, system.config)
+    // Partitions arrive in any order: wait for the refused record to be handled first.
+    await eventually(async () => {
+      const { body } = await getJson<TotalBody>(aggregator.running.httpPort, '/total')
+      assert.equal(body.deadLetters, '1')
+    })
+    await expectTotal(aggregator.running.httpPort, totalOf(events) - BigInt(rejected.sum), 8)
+    const [dead] = await readTopic(system.deadLetterTopic, 1)
+    assert.equal(dead!.headers['summa-event-id'], rejected.eventId)
+    assert.match(dead!.headers['summa-dlq-reason']!, /rejected by PostgreSQL: refused for the test/)
+  })
+
+  it('refuses to continue from the offsets of a re-created topic, and reports it in /health', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const first = Array.from({ length: 12 }, (_, i) => sumEvent(BigInt(i), 1n))
+    await produce(producer, system.topic, first)
+    const aggregator = await startTestAggregator(t, system.config)
+    await expectTotal(aggregator.running.httpPort, totalOf(first), 12)
+    await aggregator.stop()
+
+    const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+    await admin.deleteTopics({ topics: [system.topic] })
+    await eventually(async () => assert.equal((await admin.listTopics()).includes(system.topic), false))
+    await eventually(() => ensureTopic(admin, { topic: system.topic, partitions: 6, replication: 1 }))
+    await admin.close()
+    await eventually(() => produce(producer, system.topic, [sumEvent(1000n, 0n)]))
+
+    const restarted = await startTestAggregator(t, system.config)
+    const health = await eventually(async () => {
+      const result = await getJson<{ status: string; checks: Record<string, Array<{ output?: string }>> }>(
+        restarted.running.httpPort,
+        '/health',
+      )
+      assert.equal(result.status, 503)
+      return result.body
+    }, 20_000)
+    assert.match(health.checks['offsets:connection']![0]!.output!, /re-created/)
+    const { body } = await getJson<TotalBody>(restarted.running.httpPort, '/total')
+    assert.equal(
+      body.total,
+      totalOf(first).toString(),
+      'nothing from the new topic was applied over old offsets',
+    )
   })
 })

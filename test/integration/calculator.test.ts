@@ -26,9 +26,12 @@ describe('calculator', () => {
     assert.equal(answer.replayed, false)
     assert.ok(!Number.isNaN(Date.parse(answer.acceptedAt)))
     assert.deepEqual(await counts(system.db.sql), { requests: 1, events: 1 })
-    const [event] = await system.db.sql<{ payload: string }[]>`select payload from outbox`
+    const [event] = await system.db.sql<
+      { payload: string; event_id: string }[]
+    >`select payload, event_id from outbox`
     assert.deepEqual(JSON.parse(event!.payload), {
       v: 1,
+      eventId: event!.event_id,
       requestId,
       num1: '9223372036854775000',
       num2: '807',

@@ -63,7 +63,7 @@ describe('Add → outbox → Kafka → total', () => {
     const audit = (await readFile(path.join(system.dataDir, 'audit.jsonl'), 'utf8')).trimEnd().split('\n')
     assert.equal(audit.length, 200)
     assert.deepEqual(
-      new Set(audit.map((line) => JSON.parse(line).eventId)),
+      new Set(audit.map((line) => JSON.parse(line).requestId)),
       new Set(requests.map((r) => r.requestId)),
     )
 

@@ -18,8 +18,10 @@ const log = createLogger({ level: 'silent', service: 'relay-test' })
 /** Inserts one outbox event the way the calculator does (the relay only sees the outbox). */
 async function insertEvent(sql: Sql, traceparent: string | null = null): Promise<string> {
   const requestId = randomUUID()
+  const eventId = randomUUID()
   const payload = encodeSumEvent({
     v: 1,
+    eventId,
     requestId,
     num1: '1',
     num2: '2',
@@ -27,8 +29,8 @@ async function insertEvent(sql: Sql, traceparent: string | null = null): Promise
     acceptedAt: new Date().toISOString(),
   })
   await sql`insert into outbox (event_id, message_key, payload, traceparent)
-            values (${requestId}, ${requestId}, ${payload}, ${traceparent})`
-  return requestId
+            values (${eventId}, ${requestId}, ${payload}, ${traceparent})`
+  return eventId
 }
 
 function relayFor(
@@ -133,7 +135,7 @@ describe('outbox relay', () => {
     const elapsed = Date.now() - started
     assert.ok(elapsed < 5000, `published after ${elapsed} ms`)
     const [record] = await readTopic(system.topic, 1)
-    assert.equal(record!.key, id)
+    assert.equal(record!.key, JSON.parse(record!.value).requestId, 'keyed by request id')
     assert.equal(record!.headers['summa-event-id'], id)
     assert.equal(record!.headers.traceparent, traceparent)
     assert.equal(record!.headers['content-type'], 'application/json')

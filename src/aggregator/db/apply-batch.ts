@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db.ts'
+import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { SumEvent } from '../../shared/sum-event.ts'
 
 /** One record read from the topic, decoded (event) or not (poison). */
@@ -11,6 +12,7 @@ export interface ConsumedRecord {
 export interface AppliedEvent {
   seq: string
   eventId: string
+  requestId: string
   partition: number
   offset: string
   sum: string
@@ -37,13 +39,22 @@ export interface ApplyResult {
  * aggregator before a rebalance), event ids already applied are skipped (relay
  * re-sends), and the subtotals, counts and next offsets move together with the
  * applied_events rows. Either all of that commits or none of it does.
+ *
+ * A record above the stored offset with nothing read in between means records
+ * were deleted (retention passed them) or the topic was re-created: applying on
+ * would silently drop sums, so the batch fails with DATA_LOSS instead.
  */
-export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecord[]): Promise<ApplyResult> {
+export async function applyBatch(
+  sql: Sql,
+  topic: string,
+  records: ConsumedRecord[],
+  topicId: string | null = null,
+): Promise<ApplyResult> {
   const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
   return sql.begin(async (tx) => {
     await tx`
-      insert into partition_totals (topic, partition)
-      select ${topic}, p from unnest(${partitions}::int4[]) as p
+      insert into partition_totals (topic, partition, topic_id)
+      select ${topic}, p, ${topicId} from unnest(${partitions}::int4[]) as p
       on conflict do nothing`
     // Locked in partition order so two aggregators never deadlock on each other.
     const locked = await tx<{ partition: number; next_offset: string }[]>`
@@ -53,6 +64,7 @@ export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecor
       for update`
     const nextOffset = new Map(locked.map((row) => [row.partition, BigInt(row.next_offset)]))
     const fresh = records.filter((record) => record.offset >= (nextOffset.get(record.partition) ?? 0n))
+    assertContiguous(fresh, nextOffset)
     const events = fresh.filter((record) => record.event !== null)
 
     const inserted =
@@ -62,6 +74,7 @@ export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecor
             {
               seq: string
               event_id: string
+              request_id: string
               partition: number
               offset: string
               sum: string
@@ -69,17 +82,18 @@ export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecor
               applied_at: Date
             }[]
           >`
-        insert into applied_events (event_id, topic, partition, "offset", sum, accepted_at)
-        select event_id, ${topic}, partition, "offset", sum, accepted_at from unnest(
+        insert into applied_events (event_id, request_id, topic, partition, "offset", sum, accepted_at)
+        select event_id, request_id, ${topic}, partition, "offset", sum, accepted_at from unnest(
+          ${events.map((record) => record.event!.eventId)}::uuid[],
           ${events.map((record) => record.event!.requestId)}::uuid[],
           ${events.map((record) => record.partition)}::int4[],
           ${events.map((record) => record.offset.toString())}::int8[],
           ${events.map((record) => record.event!.sum)}::int8[],
           ${events.map((record) => record.event!.acceptedAt)}::timestamptz[]
-        ) with ordinality as t(event_id, partition, "offset", sum, accepted_at, ord)
+        ) with ordinality as t(event_id, request_id, partition, "offset", sum, accepted_at, ord)
         order by ord
         on conflict (event_id) do nothing
-        returning seq, event_id, partition, "offset", sum, accepted_at, applied_at`
+        returning seq, event_id, request_id, partition, "offset", sum, accepted_at, applied_at`
 
     const perPartition = new Map<
       number,
@@ -129,6 +143,7 @@ export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecor
       applied: inserted.map((row) => ({
         seq: row.seq,
         eventId: row.event_id,
+        requestId: row.request_id,
         partition: row.partition,
         offset: row.offset,
         sum: row.sum,
@@ -141,4 +156,27 @@ export async function applyBatch(sql: Sql, topic: string, records: ConsumedRecor
       delta,
     }
   })
+}
+
+/**
+ * Within one partition, offsets read in order are contiguous (no transactions
+ * or compaction on this topic), so the first fresh record must sit exactly at
+ * the stored next offset.
+ */
+function assertContiguous(fresh: ConsumedRecord[], nextOffset: Map<number, bigint>): void {
+  const first = new Map<number, bigint>()
+  for (const record of fresh) {
+    const seen = first.get(record.partition)
+    if (seen === undefined || record.offset < seen) first.set(record.partition, record.offset)
+  }
+  for (const [partition, offset] of first) {
+    const expected = nextOffset.get(partition) ?? 0n
+    if (offset !== expected) {
+      throw new SummaError(
+        ErrorCodes.DATA_LOSS,
+        `partition ${partition}: next record is at offset ${offset} but ${expected} was expected; ` +
+          'records in between were deleted before they were applied (retention) or the topic was re-created',
+      )
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db.ts'
+import { deleteInBatches } from '../../shared/delete-in-batches.ts'
 
 export interface Total {
   /** Exact decimal integer: the sum of every applied event, never rounded. */
@@ -36,12 +37,20 @@ export async function readOffsets(sql: Sql, topic: string): Promise<Map<number, 
   return new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]))
 }
 
+/** The Kafka topic ids the stored offsets were recorded against (normally one). */
+export async function storedTopicIds(sql: Sql, topic: string): Promise<string[]> {
+  const rows = await sql<{ topic_id: string }[]>`
+    select distinct topic_id from partition_totals where topic = ${topic} and topic_id is not null`
+  return rows.map((row) => row.topic_id)
+}
+
 /** Applied events after `seq`, for rebuilding the audit log's tail. */
 export function appliedSince(sql: Sql, seq: string, limit: number) {
   return sql<
     {
       seq: string
       event_id: string
+      request_id: string
       topic: string
       partition: number
       offset: string
@@ -50,16 +59,25 @@ export function appliedSince(sql: Sql, seq: string, limit: number) {
       applied_at: Date
     }[]
   >`
-    select seq, event_id, topic, partition, "offset", sum, accepted_at, applied_at
+    select seq, event_id, request_id, topic, partition, "offset", sum, accepted_at, applied_at
     from applied_events where seq > ${seq}::int8 order by seq limit ${limit}`
 }
 
-/** Deletes applied-event ids older than the retention; offsets keep protecting those partitions. */
-export async function expireAppliedEvents(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
+/**
+ * Deletes applied-event ids older than the retention, a bounded number at a
+ * time. An id is kept while its event is still pending in the outbox: the
+ * relay may send that event again, and only the id recognises the copy.
+ */
+export function expireAppliedEvents(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
+  return deleteInBatches(() => expireAppliedEventsStep(sql, retentionHours, limit), limit)
+}
+
+async function expireAppliedEventsStep(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
   const result = await sql`
     delete from applied_events where event_id in (
-      select event_id from applied_events
-      where applied_at < now() - make_interval(secs => ${retentionHours * 3600})
+      select a.event_id from applied_events a
+      where a.applied_at < now() - make_interval(secs => ${retentionHours * 3600})
+        and not exists (select 1 from outbox o where o.event_id = a.event_id and o.published_at is null)
       limit ${limit})`
   return result.count
 }

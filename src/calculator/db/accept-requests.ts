@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import { encodeSumEvent } from '../../shared/sum-event.ts'
@@ -28,11 +29,21 @@ export interface StoredRequest {
  * CONFLICT check until that transaction ends; the follow-up read therefore sees
  * its committed row rather than nothing.
  */
-export async function acceptRequests(sql: Sql, rows: AcceptRow[]): Promise<StoredRequest[]> {
-  const ids = rows.map((row) => row.requestId)
-  const payloads = rows.map((row) =>
+export async function acceptRequests(
+  sql: Sql,
+  rows: AcceptRow[],
+): Promise<Array<StoredRequest | SummaError>> {
+  // The same id twice in one batch would insert one request but two events;
+  // the first copy is written, later copies are answered like a replay.
+  const unique = new Map<string, AcceptRow>()
+  for (const row of rows) if (!unique.has(row.requestId)) unique.set(row.requestId, row)
+  const batch = [...unique.values()]
+  const ids = batch.map((row) => row.requestId)
+  const eventIds = batch.map(() => randomUUID())
+  const payloads = batch.map((row, i) =>
     encodeSumEvent({
       v: 1,
+      eventId: eventIds[i]!,
       requestId: row.requestId,
       num1: row.num1.toString(),
       num2: row.num2.toString(),
@@ -40,26 +51,28 @@ export async function acceptRequests(sql: Sql, rows: AcceptRow[]): Promise<Store
       acceptedAt: row.acceptedAt.toISOString(),
     }),
   )
+  // Rows are inserted in request_id order: two calculators whose batches share
+  // ids then take the unique-index locks in the same order and cannot deadlock.
   const inserted = await sql<{ request_id: string }[]>`
     with input as (
       select * from unnest(
-        ${ids}::uuid[], ${rows.map((row) => row.num1.toString())}::int8[],
-        ${rows.map((row) => row.num2.toString())}::int8[], ${rows.map((row) => row.sum.toString())}::int8[],
-        ${rows.map((row) => row.acceptedAt.toISOString())}::timestamptz[], ${payloads}::text[],
-        ${rows.map((row) => row.traceparent)}::text[]
-      ) with ordinality as t(request_id, num1, num2, sum, accepted_at, payload, traceparent, ord)
+        ${ids}::uuid[], ${eventIds}::uuid[], ${batch.map((row) => row.num1.toString())}::int8[],
+        ${batch.map((row) => row.num2.toString())}::int8[], ${batch.map((row) => row.sum.toString())}::int8[],
+        ${batch.map((row) => row.acceptedAt.toISOString())}::timestamptz[], ${payloads}::text[],
+        ${batch.map((row) => row.traceparent)}::text[]
+      ) as t(request_id, event_id, num1, num2, sum, accepted_at, payload, traceparent)
     ),
     inserted as (
       insert into add_requests (request_id, num1, num2, sum, accepted_at)
-      select request_id, num1, num2, sum, accepted_at from input order by ord
+      select request_id, num1, num2, sum, accepted_at from input order by request_id
       on conflict (request_id) do nothing
       returning request_id
     ),
     queued as (
       insert into outbox (event_id, message_key, payload, traceparent)
-      select i.request_id, i.request_id::text, i.payload, i.traceparent
+      select i.event_id, i.request_id::text, i.payload, i.traceparent
       from input i join inserted using (request_id)
-      order by i.ord
+      order by i.request_id
     )
     select request_id from inserted`
   const insertedIds = new Set(inserted.map((row) => row.request_id))
@@ -81,13 +94,17 @@ export async function acceptRequests(sql: Sql, rows: AcceptRow[]): Promise<Store
       })
     }
   }
+  const firstCopy = new Set<string>()
   return rows.map((row) => {
-    if (insertedIds.has(row.requestId)) return { ...row, inserted: true }
+    const original = unique.get(row.requestId)!
+    if (insertedIds.has(row.requestId)) {
+      const isFirst = !firstCopy.has(row.requestId)
+      firstCopy.add(row.requestId)
+      return { ...original, inserted: isFirst && original === row }
+    }
     const stored = existing.get(row.requestId)
     // Only reachable if retention deleted the row between the two statements;
-    // a retry will insert it afresh, so tell the client to retry.
-    if (stored === undefined)
-      throw new SummaError(ErrorCodes.UNAVAILABLE, 'request id expired concurrently; retry')
-    return stored
+    // a retry will insert it afresh, so tell this one client to retry.
+    return stored ?? new SummaError(ErrorCodes.UNAVAILABLE, 'request id expired concurrently; retry')
   })
 }

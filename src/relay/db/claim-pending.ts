@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres'
+import { deleteInBatches } from '../../shared/delete-in-batches.ts'
 
 export interface OutboxRow {
   id: string
@@ -31,7 +32,11 @@ export async function markPublished(tx: TransactionSql, ids: string[]): Promise<
 }
 
 /** Deletes published rows older than the retention, a bounded number at a time. */
-export async function deletePublished(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
+export function deletePublished(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
+  return deleteInBatches(() => deletePublishedStep(sql, retentionHours, limit), limit)
+}
+
+async function deletePublishedStep(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
   const result = await sql`
     delete from outbox where id in (
       select id from outbox
