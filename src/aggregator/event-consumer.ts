@@ -1,10 +1,12 @@
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
-import { decodeSumEvent } from '../shared/sum-event.ts'
+import { decodeSumEvent, eventHeaders } from '../shared/sum-event.ts'
+import { contextFromTraceparent, semconv } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -27,6 +29,8 @@ export interface EventConsumerOptions {
   log: Logger
   /** Called after each committed batch, before the next one is read (sum.txt, audit log). */
   onApplied: (result: ApplyResult) => Promise<void>
+  /** Undefined when tracing is off. */
+  tracer?: Tracer | undefined
 }
 
 /**
@@ -109,7 +113,7 @@ export class EventConsumer {
   }
 
   async #handle(batch: RawMessage[], signal: AbortSignal): Promise<void> {
-    const { metrics, log } = this.#options
+    const { metrics } = this.#options
     const records: ConsumedRecord[] = []
     const poison: Array<{ message: RawMessage; reason: string }> = []
     for (const message of batch) {
@@ -124,15 +128,34 @@ export class EventConsumer {
         records.push({ partition: message.partition, offset: message.offset, event: null })
       }
     }
-    // Dead letters are written before the transaction that moves the offset past
-    // them: a crash in between re-sends a dead letter, it never loses one.
-    if (poison.length > 0) await this.#deadLetter(poison, signal)
+    const tracer = this.#options.tracer
+    const spans = tracer === undefined ? undefined : this.#processSpans(tracer, batch)
+    let result: ApplyResult
+    try {
+      // Dead letters are written before the transaction that moves the offset past
+      // them: a crash in between re-sends a dead letter, it never loses one.
+      if (poison.length > 0) await this.#deadLetter(poison, signal)
+      metrics.batchSize.observe(records.length)
+      result = await this.#applyWithRetry(records, signal)
+    } catch (error) {
+      for (const span of spans ?? []) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        span.end()
+      }
+      throw error
+    }
+    if (spans !== undefined) endProcessSpans(spans, records, result)
+    await this.#afterApply(batch, result)
+  }
 
-    metrics.batchSize.observe(records.length)
-    const result = await this.#applyWithRetry(records, signal)
+  async #afterApply(batch: RawMessage[], result: ApplyResult): Promise<void> {
+    const { metrics, log } = this.#options
     const now = Date.now()
-    for (const event of result.applied)
-      metrics.endToEndSeconds.observe((now - event.acceptedAt.getTime()) / 1000)
+    for (const event of result.applied) {
+      const seconds = (now - event.acceptedAt.getTime()) / 1000
+      metrics.endToEndSeconds.observe(seconds)
+      metrics.recentEndToEndSeconds.observe(seconds)
+    }
     metrics.applied.inc(result.applied.length)
     if (result.duplicates > 0) metrics.duplicates.inc({ reason: 'event_id' }, result.duplicates)
     if (result.stale > 0) metrics.duplicates.inc({ reason: 'offset' }, result.stale)
@@ -146,7 +169,7 @@ export class EventConsumer {
       const stopTimer = metrics.applySeconds.startTimer()
       try {
         const result = await applyBatch(sql, topic, records)
-        stopTimer()
+        metrics.recentApplySeconds.observe(stopTimer())
         return result
       } catch (error) {
         // Shutting down mid-outage: give up this batch; it was not committed and
@@ -157,6 +180,33 @@ export class EventConsumer {
         await sleep(delayMs, signal)
       }
     }
+  }
+
+  /**
+   * One CONSUMER span per record, "process <topic>", parented on the context
+   * in the record's traceparent header (the relay's send span), so the apply
+   * ends the trace the gRPC call began. Each ends when its batch commits.
+   */
+  #processSpans(tracer: Tracer, batch: RawMessage[]): Span[] {
+    const { topic, groupId } = this.#options
+    return batch.map((message) =>
+      tracer.startSpan(
+        `process ${topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            [semconv.messagingSystem]: 'kafka',
+            [semconv.messagingOperationType]: 'process',
+            [semconv.messagingOperationName]: 'process',
+            [semconv.messagingDestination]: topic,
+            [semconv.messagingConsumerGroup]: groupId,
+            [semconv.messagingPartition]: String(message.partition),
+            [semconv.messagingKafkaOffset]: Number(message.offset),
+          },
+        },
+        contextFromTraceparent(headerOf(message, eventHeaders.traceparent)),
+      ),
+    )
   }
 
   async #deadLetter(
@@ -195,5 +245,29 @@ export class EventConsumer {
         log.debug({ err: error, partition: message.partition }, 'kafka offset commit failed'),
       )
     }
+  }
+}
+
+function headerOf(message: RawMessage, name: string): string | undefined {
+  for (const [key, value] of message.headers ?? []) if (key.toString() === name) return value.toString()
+  return undefined
+}
+
+/** Ends each record's span with what happened to it. */
+function endProcessSpans(spans: Span[], records: ConsumedRecord[], result: ApplyResult): void {
+  const applied = new Set(result.applied.map((event) => event.eventId))
+  for (const [index, span] of spans.entries()) {
+    const event = records[index]?.event
+    if (event === null || event === undefined) {
+      span.setAttribute('summa.outcome', 'dead_letter')
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: 'undecodable record sent to the dead-letter topic',
+      })
+    } else {
+      span.setAttribute(semconv.messagingMessageId, event.requestId)
+      span.setAttribute('summa.outcome', applied.has(event.requestId) ? 'applied' : 'skipped')
+    }
+    span.end()
   }
 }
