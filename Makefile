@@ -10,6 +10,7 @@ BIN := node_modules/.bin
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install up test check unit integration generate kafka-install clean
+.PHONY: system-packages observability-check dashboards
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -23,7 +24,16 @@ node_modules/.install-stamp: package.json package-lock.json
 	@$(NODE) --version > /dev/null || { echo "the pinned Node.js did not install (node_modules/node)" >&2; exit 1; }
 	touch $@
 
-install: node_modules/.install-stamp kafka-install
+install: node_modules/.install-stamp kafka-install system-packages
+
+# Observability tests need Debian's Prometheus (prometheus, promtool) and
+# Chromium (driven by playwright-core, whose own browser download cannot work
+# here). Installed only when missing; CI runs as root.
+system-packages:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian packages: prometheus chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus chromium; \
+	fi
 
 kafka-install:
 	scripts/kafka/install.sh
@@ -31,7 +41,7 @@ kafka-install:
 up: install
 	$(NODE) src/bin/summa.ts up
 
-test: install check unit integration
+test: install check observability-check unit integration
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -39,7 +49,16 @@ check: node_modules/.install-stamp
 	scripts/check-generated.sh
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts'
+
+# Prometheus config, recording and alert rules, and the alert rules' unit tests.
+observability-check: system-packages
+	promtool check config observability/prometheus/prometheus.yml
+	promtool check rules observability/prometheus/rules/*.yml
+	promtool test rules observability/prometheus/tests/*.test.yml
+
+dashboards: node_modules/.install-stamp
+	$(NODE) observability/grafana/write-dashboards.ts
 
 integration: install
 	$(NODE) --test --test-concurrency=2 --test-timeout=180000 --test-global-setup=test/global-setup.ts 'test/integration/**/*.test.ts'
