@@ -2,7 +2,7 @@
 // as numbers and small canvas charts. No framework and no chart library: the
 // page must load from the aggregator alone, with nothing fetched elsewhere.
 
-const historyLength = 120
+const historyLength = 60
 const history = {
   total: [],
   adds: [],
@@ -73,7 +73,8 @@ function draw(canvas, seriesList) {
     let started = false
     series.forEach((value, i) => {
       if (value === null || !Number.isFinite(value)) return
-      const x = (i / (historyLength - 1)) * width
+      // Newest point at the right edge, so a short history grows from the right.
+      const x = width - ((series.length - 1 - i) / (historyLength - 1)) * width
       const y = height - 4 - ((value - min) / (max - min || 1)) * (height - 8)
       if (started) g.lineTo(x, y)
       else g.moveTo(x, y)
@@ -141,6 +142,7 @@ function render(s) {
   $('recent').replaceChildren(...rows)
   const status = $('status')
   status.dataset.state = 'live'
+  status.dataset.snapshots = String(Number(status.dataset.snapshots ?? 0) + 1)
   status.textContent = `live · ${new Date(s.at).toLocaleTimeString()}`
 }
 
