@@ -92,7 +92,7 @@ function registerLagGauges(registry: Registry, lag: () => Promise<PartitionLag[]
   })
   new Gauge({
     name: 'summa_consumer_lag_seconds',
-    help: 'Upper bound on how long the oldest unapplied record has waited since its Add was accepted (0 when caught up)',
+    help: 'Estimated wait of the oldest unapplied record since its Add was accepted (0 when caught up)',
     labelNames: ['partition'],
     registers: [registry],
     async collect() {

@@ -1,18 +1,20 @@
 import { type Admin, ListOffsetTimestamps } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import type { AppliedEvent } from './db/apply-batch.ts'
-import { readProgress } from './db/read-progress.ts'
+import { readOffsets } from './db/read-total.ts'
 
 export interface PartitionLag {
   partition: number
   /** Records on the broker not yet in the total: end offset − stored next offset. */
   offsets: number
   /**
-   * How long the oldest unapplied record has been waiting, at most: now − the
-   * accepted_at of the last event applied on the partition (the next record was
-   * accepted no earlier, give or take clock skew between calculators). 0 when
-   * caught up. If this process has applied nothing on the partition yet, the
-   * time since the partition last committed is used instead.
+   * How long the oldest unapplied record has been waiting, estimated; 0 when
+   * caught up. now − the later of: the acceptedAt of the last event this
+   * process applied on the partition (the next record was accepted no earlier,
+   * up to clock skew between calculators, so under steady traffic this bounds
+   * the wait from above), and the moment this process first saw the partition
+   * behind in the current stretch (which keeps a stale acceptedAt, after the
+   * partition moved to another replica, from inflating the number).
    */
   seconds: number
 }
@@ -34,6 +36,7 @@ export interface ConsumerLagOptions {
 export class ConsumerLag {
   readonly #options: ConsumerLagOptions
   readonly #lastAcceptedAt = new Map<number, number>()
+  readonly #behindSince = new Map<number, number>()
   #reading: { at: number; value: Promise<PartitionLag[]> } | undefined
 
   constructor(options: ConsumerLagOptions) {
@@ -65,7 +68,7 @@ export class ConsumerLag {
     const metadata = await admin.metadata({ topics: [topic] })
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0
     if (count === 0) return []
-    const [listed, progress] = await Promise.all([
+    const [listed, stored] = await Promise.all([
       admin.listOffsets({
         topics: [
           {
@@ -77,17 +80,23 @@ export class ConsumerLag {
           },
         ],
       }),
-      readProgress(sql, topic),
+      readOffsets(sql, topic),
     ])
-    const stored = new Map(progress.map((row) => [row.partition, row]))
     const ends = listed.find((entry) => entry.name === topic)?.partitions ?? []
     return ends
       .map((end) => {
-        const row = stored.get(end.partitionIndex)
-        const offsets = Number(end.offset - (row?.nextOffset ?? 0n))
-        if (offsets <= 0) return { partition: end.partitionIndex, offsets: 0, seconds: 0 }
-        const since = this.#lastAcceptedAt.get(end.partitionIndex) ?? row?.updatedAt.getTime() ?? now
-        return { partition: end.partitionIndex, offsets, seconds: Math.max(0, (now - since) / 1000) }
+        const partition = end.partitionIndex
+        const offsets = Number(end.offset - (stored.get(partition) ?? 0n))
+        if (offsets <= 0) {
+          this.#behindSince.delete(partition)
+          return { partition, offsets: 0, seconds: 0 }
+        }
+        if (!this.#behindSince.has(partition)) this.#behindSince.set(partition, now)
+        const since = Math.max(
+          this.#lastAcceptedAt.get(partition) ?? 0,
+          this.#behindSince.get(partition) ?? now,
+        )
+        return { partition, offsets, seconds: Math.max(0, (now - since) / 1000) }
       })
       .sort((a, b) => a.partition - b.partition)
   }

@@ -99,5 +99,10 @@ describe('live console', () => {
       assert.equal(view.applied, total.appliedEvents)
     }, 15_000)
     assert.deepEqual(errors, [])
+
+    // An open console must not hold shutdown: its event stream is ended first.
+    const started = Date.now()
+    await aggregator.stop()
+    assert.ok(Date.now() - started < 3000, `aggregator took ${Date.now() - started} ms to stop`)
   })
 })
