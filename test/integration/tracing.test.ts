@@ -93,6 +93,24 @@ describe('tracing', () => {
     assert.equal(exporter.getFinishedSpans().length, 0)
   })
 
+  it('records no span at sampling ratio 0 and passes the unsampled decision downstream', async (t) => {
+    const system = await createTestSystem(t, { SUMMA_OTEL_ENABLED: 'true', SUMMA_OTEL_SAMPLE_RATIO: '0' })
+    const exporter = new InMemorySpanExporter()
+    const calculator = await startTestCalculator(t, system.config, { spanExporter: exporter })
+    await startTestRelay(t, system.config, { spanExporter: exporter })
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    const requestId = randomUUID()
+    await client.add({ requestId, num1: '1', num2: '2' })
+    // The relay publishes (and would record its span) once the row is marked published.
+    await eventually(async () => {
+      const [row] = await system.db.sql<{ traceparent: string; published: boolean }[]>`
+        select traceparent, published_at is not null as published from outbox where event_id = ${requestId}`
+      assert.equal(row?.published, true)
+      assert.match(row?.traceparent ?? '', /^00-[\da-f]{32}-[\da-f]{16}-00$/, 'stored as not sampled')
+    })
+    assert.equal(exporter.getFinishedSpans().length, 0)
+  })
+
   it('puts trace_id and span_id on log lines written inside a span', async (t) => {
     const system = await createTestSystem(t, { SUMMA_OTEL_ENABLED: 'true' })
     const exporter = new InMemorySpanExporter()
