@@ -321,7 +321,7 @@ export function buildDashboard(): Record<string, unknown> {
     id: id++,
     type: 'logs',
     title: 'summa logs',
-    description: 'JSON lines of every service; trace_id links to Tempo.',
+    description: 'JSON lines of every service, shipped with a `service` label; trace_id links to Tempo.',
     datasource: datasources.loki,
     gridPos: { h: 10, w: 24, x: 0, y: y + 1 },
     options: { showTime: true, wrapLogMessage: true, sortOrder: 'Descending', enableLogDetails: true },
