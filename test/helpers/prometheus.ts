@@ -89,3 +89,8 @@ export async function startPrometheus(
     },
   }
 }
+
+/** `x > 60` → `x`: an alert is quiet when healthy, but what it compares must have data. */
+export function withoutThreshold(expr: string): string {
+  return expr.replace(/\s*(>=|<=|==|!=|>|<)\s*-?[\d.]+(e[+-]?\d+)?\s*$/i, '').trim()
+}

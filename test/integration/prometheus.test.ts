@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { prometheusQueries } from '../../observability/grafana/summa-overview.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { startPrometheus } from '../helpers/prometheus.ts'
+import { startPrometheus, withoutThreshold } from '../helpers/prometheus.ts'
 import {
   calculatorClient,
   createTestSystem,
@@ -24,11 +24,6 @@ interface RuleGroup {
 interface QueryResult {
   resultType: string
   result: Array<{ metric: Record<string, string>; value: [number, string] }>
-}
-
-/** `x > 60` → `x`: an alert is quiet when healthy, but what it compares must have data. */
-export function withoutThreshold(expr: string): string {
-  return expr.replace(/\s*(>=|<=|==|!=|>|<)\s*-?[\d.]+(e[+-]?\d+)?\s*$/i, '').trim()
 }
 
 describe('observability against a real Prometheus', () => {
