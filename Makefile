@@ -24,15 +24,15 @@ node_modules/.install-stamp: package.json package-lock.json
 	@$(NODE) --version > /dev/null || { echo "the pinned Node.js did not install (node_modules/node)" >&2; exit 1; }
 	touch $@
 
-install: node_modules/.install-stamp kafka-install system-packages
+install: node_modules/.install-stamp kafka-install
 
-# Observability tests need Debian's Prometheus (prometheus, promtool) and
+# The tests (not `make up`) need Debian's Prometheus (prometheus, promtool) and
 # Chromium (driven by playwright-core, whose own browser download cannot work
 # here). Installed only when missing; CI runs as root.
 system-packages:
 	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || [ ! -x /usr/bin/chromium ]; then \
-	  echo "installing Debian packages: prometheus chromium"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus chromium; \
+	  echo "installing Debian packages: prometheus chromium fonts-liberation"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus chromium fonts-liberation; \
 	fi
 
 kafka-install:
@@ -41,7 +41,7 @@ kafka-install:
 up: install
 	$(NODE) src/bin/summa.ts up
 
-test: install check observability-check unit integration
+test: install system-packages check observability-check unit integration
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -60,7 +60,7 @@ observability-check: system-packages
 dashboards: node_modules/.install-stamp
 	$(NODE) observability/grafana/write-dashboards.ts
 
-integration: install
+integration: install system-packages
 	$(NODE) --test --test-concurrency=2 --test-timeout=180000 --test-global-setup=test/global-setup.ts 'test/integration/**/*.test.ts'
 
 generate: node_modules/.install-stamp
