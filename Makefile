@@ -10,6 +10,7 @@ BIN := node_modules/.bin
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install up test check unit integration generate kafka-install clean
+.PHONY: system-packages observability-check dashboards
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -25,13 +26,22 @@ node_modules/.install-stamp: package.json package-lock.json
 
 install: node_modules/.install-stamp kafka-install
 
+# The tests (not `make up`) need Debian's Prometheus (prometheus, promtool) and
+# Chromium (driven by playwright-core, whose own browser download cannot work
+# here). Installed only when missing; CI runs as root.
+system-packages:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian packages: prometheus chromium fonts-liberation"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus chromium fonts-liberation; \
+	fi
+
 kafka-install:
 	scripts/kafka/install.sh
 
 up: install
 	$(NODE) src/bin/summa.ts up
 
-test: install check unit integration
+test: install system-packages check observability-check unit integration
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -39,9 +49,18 @@ check: node_modules/.install-stamp
 	scripts/check-generated.sh
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts'
 
-integration: install
+# Prometheus config, recording and alert rules, and the alert rules' unit tests.
+observability-check: system-packages
+	promtool check config observability/prometheus/prometheus.yml
+	promtool check rules observability/prometheus/rules/*.yml
+	promtool test rules observability/prometheus/tests/*.test.yml
+
+dashboards: node_modules/.install-stamp
+	$(NODE) observability/grafana/write-dashboards.ts
+
+integration: install system-packages
 	$(NODE) --test --test-concurrency=2 --test-timeout=180000 --test-global-setup=test/global-setup.ts 'test/integration/**/*.test.ts'
 
 generate: node_modules/.install-stamp

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { PartitionLag } from './consumer-lag.ts'
+import { LatencyWindow } from './latency-window.ts'
 
 export interface AggregatorMetrics {
   batchSize: Histogram
@@ -8,10 +10,23 @@ export interface AggregatorMetrics {
   duplicates: Counter
   deadLetters: Counter
   total: Gauge
+  /** Recent observations of the two latencies above, for the live console. */
+  recentApplySeconds: LatencyWindow
+  recentEndToEndSeconds: LatencyWindow
 }
 
-export function createAggregatorMetrics(registry: Registry): AggregatorMetrics {
+/**
+ * `lag` is read when Prometheus scrapes; the lag gauges are absent when it
+ * fails (Kafka down), rather than showing a stale number.
+ */
+export function createAggregatorMetrics(
+  registry: Registry,
+  lag?: () => Promise<PartitionLag[]>,
+): AggregatorMetrics {
+  if (lag !== undefined) registerLagGauges(registry, lag)
   return {
+    recentApplySeconds: new LatencyWindow(),
+    recentEndToEndSeconds: new LatencyWindow(),
     batchSize: new Histogram({
       name: 'summa_consumer_batch_records',
       help: 'Records per aggregator transaction',
@@ -52,4 +67,38 @@ export function createAggregatorMetrics(registry: Registry): AggregatorMetrics {
       registers: [registry],
     }),
   }
+}
+
+function registerLagGauges(registry: Registry, lag: () => Promise<PartitionLag[]>): void {
+  let latest: Promise<PartitionLag[] | undefined> | undefined
+  const read = (): Promise<PartitionLag[] | undefined> => {
+    latest ??= lag()
+      .catch(() => undefined)
+      .finally(() => {
+        latest = undefined
+      })
+    return latest
+  }
+  new Gauge({
+    name: 'summa_consumer_lag_offsets',
+    help: "Records on the broker not yet applied: end offset minus the aggregator's stored next offset",
+    labelNames: ['partition'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const entry of (await read()) ?? [])
+        this.set({ partition: String(entry.partition) }, entry.offsets)
+    },
+  })
+  new Gauge({
+    name: 'summa_consumer_lag_seconds',
+    help: 'Estimated wait of the oldest unapplied record since its Add was accepted (0 when caught up)',
+    labelNames: ['partition'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const entry of (await read()) ?? [])
+        this.set({ partition: String(entry.partition) }, entry.seconds)
+    },
+  })
 }

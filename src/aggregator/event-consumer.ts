@@ -1,10 +1,12 @@
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
-import { decodeSumEvent } from '../shared/sum-event.ts'
+import { decodeSumEvent, eventHeaders } from '../shared/sum-event.ts'
+import { contextFromTraceparent, semconv } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -28,6 +30,8 @@ export interface EventConsumerOptions {
   log: Logger
   /** Called after each committed batch, before the next one is read (sum.txt, audit log). */
   onApplied: (result: ApplyResult) => Promise<void>
+  /** Undefined when tracing is off. */
+  tracer?: Tracer | undefined
 }
 
 /**
@@ -137,7 +141,7 @@ export class EventConsumer {
   }
 
   async #handle(batch: RawMessage[], signal: AbortSignal): Promise<void> {
-    const { metrics, log } = this.#options
+    const { metrics } = this.#options
     const records: ConsumedRecord[] = []
     const poison: Array<{ message: RawMessage; reason: string }> = []
     for (const message of batch) {
@@ -152,22 +156,41 @@ export class EventConsumer {
         records.push({ partition: message.partition, offset: message.offset, event: null })
       }
     }
-    // Dead letters are written before the transaction that moves the offset past
-    // them: a crash in between re-sends a dead letter, it never loses one. Only
-    // records above the stored offset count: a re-read after a rebalance is not
-    // dead-lettered twice.
-    if (poison.length > 0) {
-      const next = await readOffsets(this.#options.sql, this.#options.topic)
-      const fresh = poison.filter(({ message }) => message.offset >= (next.get(message.partition) ?? 0n))
-      if (fresh.length > 0) await this.#deadLetter(fresh, signal)
+    const tracer = this.#options.tracer
+    const spans = tracer === undefined ? undefined : this.#processSpans(tracer, batch)
+    let result: ApplyResult
+    try {
+      // Dead letters are written before the transaction that moves the offset past
+      // them: a crash in between re-sends a dead letter, it never loses one. Only
+      // records above the stored offset count: a re-read after a rebalance is not
+      // dead-lettered twice.
+      if (poison.length > 0) {
+        const next = await readOffsets(this.#options.sql, this.#options.topic)
+        const fresh = poison.filter(({ message }) => message.offset >= (next.get(message.partition) ?? 0n))
+        if (fresh.length > 0) await this.#deadLetter(fresh, signal)
+      }
+      metrics.batchSize.observe(records.length)
+      result = await this.#apply(records, batch, signal)
+      this.#dataLoss = undefined
+    } catch (error) {
+      for (const span of spans ?? []) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        span.end()
+      }
+      throw error
     }
+    if (spans !== undefined) endProcessSpans(spans, records, result)
+    await this.#afterApply(batch, result)
+  }
 
-    metrics.batchSize.observe(records.length)
-    const result = await this.#apply(records, batch, signal)
-    this.#dataLoss = undefined
+  async #afterApply(batch: RawMessage[], result: ApplyResult): Promise<void> {
+    const { metrics, log } = this.#options
     const now = Date.now()
-    for (const event of result.applied)
-      metrics.endToEndSeconds.observe((now - event.acceptedAt.getTime()) / 1000)
+    for (const event of result.applied) {
+      const seconds = (now - event.acceptedAt.getTime()) / 1000
+      metrics.endToEndSeconds.observe(seconds)
+      metrics.recentEndToEndSeconds.observe(seconds)
+    }
     metrics.applied.inc(result.applied.length)
     if (result.duplicates > 0) metrics.duplicates.inc({ reason: 'event_id' }, result.duplicates)
     if (result.stale > 0) metrics.duplicates.inc({ reason: 'offset' }, result.stale)
@@ -190,7 +213,7 @@ export class EventConsumer {
       const stopTimer = metrics.applySeconds.startTimer()
       try {
         const result = await applyBatch(sql, topic, records, this.#topicId)
-        stopTimer()
+        metrics.recentApplySeconds.observe(stopTimer())
         return result
       } catch (error) {
         if (SummaError.from(error).code === ErrorCodes.DATA_LOSS) throw error
@@ -226,6 +249,33 @@ export class EventConsumer {
       poison: first.poison + second.poison,
       delta: first.delta + second.delta,
     }
+  }
+
+  /**
+   * One CONSUMER span per record, "process <topic>", parented on the context
+   * in the record's traceparent header (the relay's send span), so the apply
+   * ends the trace the gRPC call began. Each ends when its batch commits.
+   */
+  #processSpans(tracer: Tracer, batch: RawMessage[]): Span[] {
+    const { topic, groupId } = this.#options
+    return batch.map((message) =>
+      tracer.startSpan(
+        `process ${topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            [semconv.messagingSystem]: 'kafka',
+            [semconv.messagingOperationType]: 'process',
+            [semconv.messagingOperationName]: 'process',
+            [semconv.messagingDestination]: topic,
+            [semconv.messagingConsumerGroup]: groupId,
+            [semconv.messagingPartition]: String(message.partition),
+            [semconv.messagingKafkaOffset]: Number(message.offset),
+          },
+        },
+        contextFromTraceparent(headerOf(message, eventHeaders.traceparent)),
+      ),
+    )
   }
 
   async #deadLetter(
@@ -271,4 +321,29 @@ export class EventConsumer {
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
+}
+
+function headerOf(message: RawMessage, name: string): string | undefined {
+  for (const [key, value] of message.headers ?? []) if (key.toString() === name) return value.toString()
+  return undefined
+}
+
+/** Ends each record's span with what happened to it. */
+function endProcessSpans(spans: Span[], records: ConsumedRecord[], result: ApplyResult): void {
+  const applied = new Set(result.applied.map((event) => event.eventId))
+  for (const [index, span] of spans.entries()) {
+    const event = records[index]?.event
+    if (event === null || event === undefined) {
+      span.setAttribute('summa.outcome', 'dead_letter')
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: 'undecodable record sent to the dead-letter topic',
+      })
+    } else {
+      span.setAttribute(semconv.messagingMessageId, event.eventId)
+      span.setAttribute('summa.request_id', event.requestId)
+      span.setAttribute('summa.outcome', applied.has(event.eventId) ? 'applied' : 'skipped')
+    }
+    span.end()
+  }
 }

@@ -1,3 +1,4 @@
+import { outboxBacklog } from '../relay/db/claim-pending.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { SummaError } from '../shared/errors.ts'
@@ -12,8 +13,13 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
+import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { AuditLog, toAuditLine } from './audit-log.ts'
+import { ConsoleFeed } from './console/console-feed.ts'
+import { registerConsoleRoutes } from './console/console-routes.ts'
+import { ConsumerLag } from './consumer-lag.ts'
+import { addsPerSecond, recentEvents } from './db/read-console.ts'
 import { appliedSince, expireAppliedEvents, readTotal } from './db/read-total.ts'
 import { EventConsumer } from './event-consumer.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
@@ -34,7 +40,9 @@ export async function startAggregator(
   config: Config,
   log: Logger,
   lifecycle: Lifecycle,
+  hooks: ServiceHooks = {},
 ): Promise<RunningAggregator> {
+  const tracing = startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
@@ -45,7 +53,8 @@ export async function startAggregator(
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('aggregator')
-  const metrics = createAggregatorMetrics(registry)
+  const lag = new ConsumerLag({ admin, sql, topic })
+  const metrics = createAggregatorMetrics(registry, () => lag.read())
 
   // The files are outputs rebuilt from the database: bring them up to date first.
   const sumFile = new SumFile(config.SUMMA_DATA_DIR)
@@ -87,8 +96,10 @@ export async function startAggregator(
     batchWaitMs: config.SUMMA_AGGREGATOR_BATCH_WAIT_MS,
     metrics,
     log,
+    tracer: tracing.tracer,
     onApplied: async (result) => {
       if (result.applied.length === 0) return
+      lag.noteApplied(result.applied)
       await auditLog.append(result.applied.map((event) => toAuditLine(topic, event)))
       const total = await readTotal(sql, topic)
       metrics.total.set(Number(total.total))
@@ -133,6 +144,19 @@ export async function startAggregator(
   })
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
   registerTotalRoutes(http, () => readTotal(sql, topic))
+  const consoleFeed = new ConsoleFeed(
+    {
+      readTotal: () => readTotal(sql, topic),
+      addsPerSecond: () => addsPerSecond(sql, 5),
+      recentEvents: () => recentEvents(sql, 12),
+      lag: () => lag.read(),
+      outbox: () => outboxBacklog(sql),
+      applyLatency: metrics.recentApplySeconds,
+      endToEnd: metrics.recentEndToEndSeconds,
+    },
+    log,
+  )
+  registerConsoleRoutes(http, consoleFeed)
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
 

@@ -4,6 +4,8 @@ export interface CalculatorMetrics {
   /** Starts timing one RPC; call the returned function with the gRPC status name. */
   startRpc: (method: string) => (code: string) => void
   replays: Counter
+  /** Adds refused because of their input, by reason (see rejectionReason). */
+  rejected: Counter
   groupCommitRows: Histogram
 }
 
@@ -40,6 +42,12 @@ export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
     replays: new Counter({
       name: 'summa_idempotent_replays_total',
       help: 'Add calls answered with an earlier answer because the request_id was seen before',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'summa_add_rejected_total',
+      help: 'Add calls refused because of their input, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     groupCommitRows: new Histogram({

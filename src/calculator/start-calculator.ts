@@ -8,6 +8,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { AddService } from './add-service.ts'
 import { createCalculatorMetrics } from './calculator-metrics.ts'
 import { type AcceptRow, acceptRequests, type StoredRequest } from './db/accept-requests.ts'
@@ -31,7 +32,9 @@ export async function startCalculator(
   config: Config,
   log: Logger,
   lifecycle: Lifecycle,
+  hooks: ServiceHooks = {},
 ): Promise<RunningCalculator> {
+  const tracing = startServiceTracing(config, 'calculator', lifecycle, hooks)
   const sql = createSql({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -64,6 +67,7 @@ export async function startCalculator(
     metrics,
     addTimeoutMs: config.SUMMA_ADD_TIMEOUT_MS,
     isClosing: () => lifecycle.closing,
+    tracer: tracing.tracer,
   })
   const readiness = new Readiness({
     checks: [postgresCheck(sql)],

@@ -1,8 +1,10 @@
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
+import { contextFromTraceparent, semconv, traceparentOf } from '../shared/telemetry/tracing.ts'
 import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
@@ -15,6 +17,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number
   metrics: RelayMetrics
   log: Logger
+  /** Undefined when tracing is off: the stored traceparent is then sent as is. */
+  tracer?: Tracer | undefined
 }
 
 /**
@@ -76,9 +80,25 @@ export class OutboxRelay {
     return sql.begin(async (tx) => {
       const rows = await claimPending(tx, batchSize)
       if (rows.length === 0) return 0
+      const spans =
+        this.#options.tracer === undefined ? undefined : sendSpans(this.#options.tracer, rows, topic)
       const stopTimer = metrics.publishSeconds.startTimer()
-      await producer.send({ messages: rows.map((row) => toMessage(row, topic)) })
+      try {
+        await producer.send({
+          messages: rows.map((row, index) => {
+            const span = spans?.[index]
+            return toMessage(row, topic, span === undefined ? row.traceparent : traceparentOf(span))
+          }),
+        })
+      } catch (error) {
+        for (const span of spans ?? []) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+          span.end()
+        }
+        throw error
+      }
       stopTimer()
+      for (const span of spans ?? []) span.end()
       await markPublished(
         tx,
         rows.map((row) => row.id),
@@ -105,13 +125,39 @@ export class OutboxRelay {
   }
 }
 
-function toMessage(row: OutboxRow, topic: string) {
+/**
+ * One PRODUCER span per message, "send <topic>", parented on the context the
+ * calculator stored with the event: the OpenTelemetry messaging conventions
+ * make the producer span the message's creation context, which goes in the
+ * Kafka `traceparent` header, so the consumer's span joins the same trace.
+ */
+function sendSpans(tracer: Tracer, rows: OutboxRow[], topic: string): Span[] {
+  return rows.map((row) =>
+    tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [semconv.messagingSystem]: 'kafka',
+          [semconv.messagingOperationType]: 'send',
+          [semconv.messagingOperationName]: 'send',
+          [semconv.messagingDestination]: topic,
+          [semconv.messagingMessageId]: row.event_id,
+          [semconv.messagingKafkaKey]: row.message_key,
+          'summa.outbox.id': row.id,
+        },
+      },
+      contextFromTraceparent(row.traceparent),
+    ),
+  )
+}
+
+function toMessage(row: OutboxRow, topic: string, traceparent: string | null) {
   // A Map, not a plain object: the raw producer serialises header keys only from Buffers.
   const headers = new Map<Buffer, Buffer>([
     [Buffer.from(eventHeaders.eventId), Buffer.from(row.event_id)],
     [Buffer.from(eventHeaders.contentType), Buffer.from('application/json')],
   ])
-  if (row.traceparent !== null)
-    headers.set(Buffer.from(eventHeaders.traceparent), Buffer.from(row.traceparent))
+  if (traceparent !== null) headers.set(Buffer.from(eventHeaders.traceparent), Buffer.from(traceparent))
   return { topic, key: Buffer.from(row.message_key), value: Buffer.from(row.payload), headers }
 }

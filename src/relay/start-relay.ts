@@ -10,6 +10,7 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
+import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
 import { OutboxRelay } from './outbox-relay.ts'
 import { createRelayMetrics } from './relay-metrics.ts'
@@ -24,7 +25,13 @@ export interface RunningRelay {
 /** Published rows are kept this long for inspection, then deleted. */
 const publishedRetentionHours = 1
 
-export async function startRelay(config: Config, log: Logger, lifecycle: Lifecycle): Promise<RunningRelay> {
+export async function startRelay(
+  config: Config,
+  log: Logger,
+  lifecycle: Lifecycle,
+  hooks: ServiceHooks = {},
+): Promise<RunningRelay> {
+  const tracing = startServiceTracing(config, 'relay', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
@@ -43,6 +50,7 @@ export async function startRelay(config: Config, log: Logger, lifecycle: Lifecyc
     pollIntervalMs: config.SUMMA_RELAY_POLL_INTERVAL_MS,
     metrics,
     log,
+    tracer: tracing.tracer,
   })
 
   const listener = await sql.listen('summa_outbox', () => relay.wake())

@@ -48,6 +48,16 @@ const schema = z.object({
   SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
+  // Observability: tracing is off unless asked for, and then costs nothing per request.
+  SUMMA_OTEL_ENABLED: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .default(false),
+  SUMMA_OTEL_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
+  SUMMA_OTEL_EXPORTER_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .default('http://127.0.0.1:4318/v1/traces'),
 })
 
 export type Config = Readonly<z.infer<typeof schema>>

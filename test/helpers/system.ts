@@ -9,6 +9,7 @@ import { startRelay } from '../../src/relay/start-relay.ts'
 import { type Config, loadConfig } from '../../src/shared/config.ts'
 import { Lifecycle } from '../../src/shared/lifecycle.ts'
 import { createLogger } from '../../src/shared/logger.ts'
+import type { ServiceHooks } from '../../src/shared/telemetry/service-tracing.ts'
 import { defer } from './cleanup.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { createTestTopic, kafkaBootstrap } from './kafka.ts'
@@ -64,20 +65,27 @@ async function start<T>(
   t: Context,
   name: string,
   config: Config,
-  starter: (config: Config, log: ReturnType<typeof createLogger>, lifecycle: Lifecycle) => Promise<T>,
+  starter: (
+    config: Config,
+    log: ReturnType<typeof createLogger>,
+    lifecycle: Lifecycle,
+    hooks: ServiceHooks,
+  ) => Promise<T>,
+  hooks: ServiceHooks = {},
 ): Promise<Started<T>> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: name })
   const lifecycle = new Lifecycle(log)
   defer(t, () => lifecycle.close())
-  const running = await starter(config, log, lifecycle)
+  const running = await starter(config, log, lifecycle, hooks)
   return { running, lifecycle, stop: () => lifecycle.close() }
 }
 
-export const startTestCalculator = (t: Context, config: Config) =>
-  start(t, 'calculator', config, startCalculator)
-export const startTestRelay = (t: Context, config: Config) => start(t, 'relay', config, startRelay)
-export const startTestAggregator = (t: Context, config: Config) =>
-  start(t, 'aggregator', config, startAggregator)
+export const startTestCalculator = (t: Context, config: Config, hooks?: ServiceHooks) =>
+  start(t, 'calculator', config, startCalculator, hooks)
+export const startTestRelay = (t: Context, config: Config, hooks?: ServiceHooks) =>
+  start(t, 'relay', config, startRelay, hooks)
+export const startTestAggregator = (t: Context, config: Config, hooks?: ServiceHooks) =>
+  start(t, 'aggregator', config, startAggregator, hooks)
 
 export function calculatorClient(t: Context, port: number): CalculatorClient {
   const client = new CalculatorClient(`127.0.0.1:${port}`)

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { AddRequest__Output } from '../../shared/generated/summa/v1/AddRequest.ts'
@@ -14,6 +15,7 @@ import {
   loadCalculatorPackage,
   protoLoaderOptions,
 } from '../../shared/proto.ts'
+import { contextFromTraceparent, semconv, traceparentOf } from '../../shared/telemetry/tracing.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
 
@@ -26,6 +28,8 @@ export interface CalculatorServerOptions {
   /** Longest an Add may take on our side, whatever deadline the client set. */
   addTimeoutMs: number
   isClosing: () => boolean
+  /** Undefined when tracing is off: the call's own traceparent, if any, is then passed through as is. */
+  tracer?: Tracer | undefined
 }
 
 export interface CalculatorServer {
@@ -51,7 +55,7 @@ const serverOptions: grpc.ServerOptions = {
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
 
 export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
-  const { addService, log, metrics, addTimeoutMs, isClosing } = options
+  const { addService, log, metrics, addTimeoutMs, isClosing, tracer } = options
   const packageDefinition = loadCalculatorPackage()
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
   const server = new grpc.Server(serverOptions)
@@ -59,16 +63,37 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   const handlers: CalculatorServiceHandlers = {
     Add(call: grpc.ServerUnaryCall<AddRequest__Output, AddResponse>, callback) {
       const stopTimer = metrics.startRpc('Add')
+      const requestId = call.request.requestId
+      const header = call.metadata.get('traceparent')[0]
+      const incoming = typeof header === 'string' && traceparentPattern.test(header) ? header : null
+      // The server span continues the caller's trace; its context is what the
+      // outbox stores, so the relay and the aggregator continue the same trace.
+      const span = tracer === undefined ? undefined : startServerSpan(tracer, incoming, requestId)
+      const traceparent = span === undefined ? incoming : traceparentOf(span)
       const reply = (error: unknown, response?: AddResponse): void => {
         if (error === null) {
           stopTimer('OK')
+          span?.setAttribute(semconv.rpcGrpcStatusCode, grpc.status.OK)
+          span?.end()
           callback(null, response)
           return
         }
         const grpcError = toGrpcError(error)
         stopTimer(grpc.status[grpcError.code] ?? 'UNKNOWN')
-        if (grpcError.code === grpc.status.INTERNAL) log.error({ err: error }, 'Add failed')
-        else log.debug({ code: grpcError.code, details: grpcError.details }, 'Add rejected')
+        const reason = rejectionReason(error)
+        if (reason !== undefined) metrics.rejected.inc({ reason })
+        if (span !== undefined) {
+          span.setAttribute(semconv.rpcGrpcStatusCode, grpcError.code)
+          span.setStatus({ code: SpanStatusCode.ERROR, message: grpc.status[grpcError.code] ?? 'UNKNOWN' })
+          span.end()
+        }
+        if (grpcError.code === grpc.status.INTERNAL)
+          log.error({ err: error, request_id: requestId }, 'Add failed')
+        else
+          log.debug(
+            { code: grpcError.code, details: grpcError.details, request_id: requestId },
+            'Add rejected',
+          )
         callback({ code: grpcError.code, details: grpcError.details, metadata: new grpc.Metadata() })
       }
       if (isClosing()) {
@@ -77,20 +102,24 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
         )
         return
       }
-      const header = call.metadata.get('traceparent')[0]
-      const traceparent = typeof header === 'string' && traceparentPattern.test(header) ? header : null
-      withTimeout(addService.add(call.request, traceparent), addTimeoutMs).then(
-        (result) => {
-          if (result.replayed) metrics.replays.inc()
-          reply(null, {
-            requestId: result.requestId,
-            sum: result.sum.toString(),
-            replayed: result.replayed,
-            acceptedAt: result.acceptedAt.toISOString(),
-          })
-        },
-        (error: unknown) => reply(error),
-      )
+      const work = (): Promise<void> =>
+        withTimeout(addService.add(call.request, traceparent), addTimeoutMs).then(
+          (result) => {
+            if (result.replayed) {
+              metrics.replays.inc()
+              log.debug({ request_id: requestId }, 'Add replayed')
+            }
+            reply(null, {
+              requestId: result.requestId,
+              sum: result.sum.toString(),
+              replayed: result.replayed,
+              acceptedAt: result.acceptedAt.toISOString(),
+            })
+          },
+          (error: unknown) => reply(error),
+        )
+      if (span === undefined) void work()
+      else void context.with(trace.setSpan(context.active(), span), work)
     },
   }
   server.addService(proto.summa.v1.CalculatorService.service, handlers)
@@ -125,6 +154,40 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
       })
       return closing
     },
+  }
+}
+
+function startServerSpan(tracer: Tracer, incoming: string | null, requestId: string): Span {
+  return tracer.startSpan(
+    `${calculatorServiceName}/Add`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        [semconv.rpcSystem]: 'grpc',
+        [semconv.rpcService]: calculatorServiceName,
+        [semconv.rpcMethod]: 'Add',
+        'summa.request_id': requestId,
+      },
+    },
+    contextFromTraceparent(incoming),
+  )
+}
+
+/**
+ * The label of summa_add_rejected_total: why the input was refused, from a
+ * fixed list, or undefined when the failure was not the input's fault.
+ */
+export function rejectionReason(error: unknown): string | undefined {
+  if (!(error instanceof SummaError)) return undefined
+  switch (error.code) {
+    case ErrorCodes.INVALID_ARGUMENT:
+      return error.field === 'request_id' ? 'invalid_request_id' : 'invalid_number'
+    case ErrorCodes.OUT_OF_RANGE:
+      return 'sum_out_of_range'
+    case ErrorCodes.ALREADY_EXISTS:
+      return 'request_id_reused'
+    default:
+      return undefined
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Readiness } from '../readiness.ts'
+import { registerHttpMetrics } from './http-metrics.ts'
 
 export interface OpsRoutesOptions {
   readiness: Readiness
@@ -20,6 +21,7 @@ export function registerOpsRoutes(
   app: FastifyInstance,
   { readiness, registry, service }: OpsRoutesOptions,
 ): void {
+  registerHttpMetrics(app, registry)
   app.get('/health', async (_request, reply) => {
     const ready = readiness.ready
     const checks = Object.fromEntries(

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import type { ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import type { ConsoleFeed } from './console-feed.ts'
+
+const staticDir = new URL('./static/', import.meta.url)
+const assets = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
+  '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
+} as const
+
+/**
+ * The live console: GET / and its two assets, GET /console/events (Server-Sent
+ * Events, one `snapshot` event a second) and GET /console/snapshot (the same
+ * JSON once). Open event streams are ended before the server closes, or a
+ * console left open would hold shutdown until its timeout.
+ */
+export function registerConsoleRoutes(app: FastifyInstance, feed: ConsoleFeed): void {
+  for (const [route, asset] of Object.entries(assets)) {
+    // Read once at start-up: the files are part of the release, not user content.
+    const body = readFileSync(new URL(asset.file, staticDir))
+    app.get(route, async (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'no-cache').send(body),
+    )
+  }
+
+  app.get('/console/snapshot', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send(await feed.snapshot()),
+  )
+
+  const streams = new Set<ServerResponse>()
+  app.get('/console/events', (request, reply) => {
+    reply.hijack()
+    const raw = reply.raw
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    })
+    raw.write('retry: 2000\n\n')
+    streams.add(raw)
+    const unsubscribe = feed.subscribe((snapshot) => {
+      raw.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`)
+    })
+    request.raw.once('close', () => {
+      unsubscribe()
+      streams.delete(raw)
+    })
+  })
+  app.addHook('preClose', async () => {
+    feed.stop()
+    for (const stream of streams) stream.end()
+  })
+}
