@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { addCommand, migrateCommand, totalCommand } from '../cli/commands.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
+import { verifyCommand } from '../cli/verify-command.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 
@@ -14,6 +15,8 @@ Usage:
   summa total                       print GET /total
   summa migrate [--no-topics]       create the database schema (and the Kafka topics)
   summa calculator|relay|aggregator run one service in the foreground
+  summa verify --ledger FILE [--audit FILE] [--settle-ms N]
+                                    compare a client ledger with what was applied; exit 1 on any anomaly
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -40,6 +43,22 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return migrateCommand(config, io, { topics: values['no-topics'] !== true })
+    }
+    case 'verify': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { ledger: { type: 'string' }, audit: { type: 'string' }, 'settle-ms': { type: 'string' } },
+      })
+      if (values.ledger === undefined) {
+        io.err('usage: summa verify --ledger FILE [--audit FILE] [--settle-ms N]')
+        return 2
+      }
+      const settleMs = Number(values['settle-ms'] ?? 0)
+      return verifyCommand(
+        config,
+        { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
+        io,
+      )
     }
     default:
       io.err(`unknown command: ${command}\n\n${usage}`)

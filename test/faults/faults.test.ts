@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { createSql } from '../../src/shared/db.ts'
+import { createAdmin } from '../../src/shared/kafka.ts'
+import { verify } from '../../src/verify/verify.ts'
+import { eventually } from '../helpers/eventually.ts'
+import { TrafficDriver } from './driver.ts'
+import { PostgresCluster } from './postgres-cluster.ts'
+import { type FaultContext, scenarios } from './scenarios.ts'
+import { Supervised } from './supervisor.ts'
+import { healthStatus, startSystem } from './system-under-test.ts'
+
+/**
+ * The bounded fault-injection suite: for each scenario, a fresh database and
+ * topic, calculator/relay/aggregator as supervised processes, client traffic
+ * with retries and deliberate duplicates, one fault, then the verifier. The
+ * broker and the PostgreSQL cluster are the suite's own (ports
+ * SUMMA_TEST_FAULTS_PORT…+2), so it may kill them.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const basePort = Number(process.env.SUMMA_TEST_FAULTS_PORT ?? 19400)
+const bootstrap = `127.0.0.1:${basePort}`
+const rate = Number(process.env.SUMMA_FAULTS_RATE ?? 100)
+const trafficAfterMs = Number(process.env.SUMMA_FAULTS_TRAFFIC_AFTER_MS ?? 3000)
+const resultsDir = path.join(root, '.test-data', 'faults')
+
+interface Row {
+  scenario: string
+  faults: string
+  requests: number
+  attempts: number
+  duplicateSends: number
+  acknowledged: number
+  unknownCommitted: number
+  lost: number
+  duplicated: number
+  phantom: number
+  firstOkAfterMs: number
+  convergedAfterMs: number
+  notes: Record<string, string | number | boolean>
+}
+
+describe('fault injection', { concurrency: 1 }, () => {
+  let dir: string
+  let postgres: PostgresCluster
+  let broker: Supervised
+  const rows: Row[] = []
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'summa-faults-'))
+    await mkdir(resultsDir, { recursive: true })
+    postgres = new PostgresCluster(basePort + 2)
+    await postgres.init()
+    broker = new Supervised({
+      name: 'kafka',
+      command: path.join(root, 'scripts/kafka/run.sh'),
+      args: [],
+      env: {
+        ...process.env,
+        SUMMA_DATA_DIR: path.join(dir, 'broker'),
+        KAFKA_PORT: String(basePort),
+        KAFKA_CONTROLLER_PORT: String(basePort + 1),
+        KAFKA_HEAP: '384m',
+      },
+      logFile: path.join(resultsDir, 'kafka-broker.log'),
+    })
+    broker.start()
+    await eventually(async () => {
+      const admin = createAdmin([bootstrap], 'summa-faults')
+      try {
+        await admin.listTopics()
+      } finally {
+        await admin.close().catch(() => {})
+      }
+    }, 180_000, 500)
+  })
+
+  after(async () => {
+    await broker?.stop(30_000)
+    await postgres?.destroy()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+    if (rows.length > 0) {
+      await writeFile(path.join(resultsDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`)
+      await writeFile(path.join(resultsDir, 'results.md'), table(rows))
+      process.stdout.write(`\n${table(rows)}\n`)
+    }
+  })
+
+  const only = process.env.SUMMA_FAULTS_ONLY
+  for (const [index, scenario] of scenarios.entries()) {
+    if (only !== undefined && !scenario.name.includes(only)) continue
+    it(scenario.name, { timeout: 170_000 }, async () => {
+      const scenarioDir = path.join(resultsDir, `${index + 1}-${scenario.name.replace(/[^a-z0-9]+/gi, '-')}`)
+      await rm(scenarioDir, { recursive: true, force: true })
+      await mkdir(scenarioDir, { recursive: true })
+      const topic = `summa-faults-${index + 1}`
+      const databaseUrl = postgres.url.replace(/\/summa$/, `/summa_faults_${index + 1}`)
+      const system = await startSystem({ databaseUrl, bootstrap, topic, dir: scenarioDir })
+      const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
+      const driver = new TrafficDriver({
+        address: system.grpcAddress,
+        ledgerFile,
+        ratePerSecond: rate,
+        workers: 8,
+        deadlineMs: 1000,
+        drainMs: 30_000,
+      })
+      const notes: Row['notes'] = {}
+      try {
+        await eventually(
+          async () => {
+            for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
+          },
+          60_000,
+          100,
+        )
+        driver.start()
+        await eventually(() => assert.ok(driver.stats.ok >= rate, 'traffic flows before the fault'), 30_000)
+        const context: FaultContext = {
+          system,
+          broker,
+          postgres,
+          note: (key, value) => {
+            notes[key] = value
+          },
+        }
+        const healedAt = await scenario.inject(context)
+        const firstOk = await eventually(() => {
+          const at = driver.firstOkAfter(healedAt)
+          assert.ok(at !== undefined, 'an Add succeeds again after the fault')
+          return at
+        }, 90_000)
+        // Keep traffic flowing a while after recovery, so the tail of the fault is exercised too.
+        const okAtRecovery = driver.stats.ok
+        await eventually(
+          () => assert.ok(driver.stats.ok >= okAtRecovery + (rate * trafficAfterMs) / 1000),
+          60_000,
+        )
+        const sent = await driver.stop()
+        const sql = createSql({ url: databaseUrl, poolSize: 2, applicationName: 'summa-faults-verify' })
+        let report: Awaited<ReturnType<typeof verify>>
+        try {
+          report = await verify({
+            sql,
+            topic,
+            ledgerFile,
+            auditFile: path.join(system.dataDir, 'audit.jsonl'),
+            settleMs: 90_000,
+          })
+        } finally {
+          await sql.end({ timeout: 5 })
+        }
+        const convergedAt = Date.now()
+        await writeFile(path.join(scenarioDir, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`)
+        rows.push({
+          scenario: scenario.name,
+          faults: scenario.faults,
+          requests: report.requests,
+          attempts: report.attempts,
+          duplicateSends: report.duplicateSends,
+          acknowledged: report.acknowledged,
+          unknownCommitted: report.unknownCommitted,
+          lost: report.lost,
+          duplicated: report.duplicated,
+          phantom: report.phantom,
+          firstOkAfterMs: firstOk - healedAt,
+          convergedAfterMs: convergedAt - healedAt,
+          notes: { ...notes, unresolvedRequests: sent.unresolved },
+        })
+        assert.deepEqual(
+          { lost: report.lost, duplicated: report.duplicated, phantom: report.phantom, total: report.totalMatches },
+          { lost: 0, duplicated: 0, phantom: 0, total: true },
+          JSON.stringify(report),
+        )
+        assert.ok(report.duplicateSends / report.attempts >= 0.1, `duplicate sends: ${report.duplicateSends}`)
+        if (notes.calculatorNotReadyAfterMs !== undefined) {
+          assert.ok(Number(notes.calculatorNotReadyAfterMs) >= 0, 'readiness turned 503 while PostgreSQL was down')
+          assert.ok(Number(notes.calculatorNotReadyAfterMs) <= 2000, 'within one probe period and a timeout')
+          assert.equal(notes.livenessFailed, false, 'liveness stays up while PostgreSQL is down')
+        }
+      } finally {
+        await driver.stop().catch(() => {})
+        await system.stop()
+      }
+    })
+  }
+})
+
+function table(rows: Row[]): string {
+  const header =
+    '| scenario | faults injected | requests | sends | duplicate sends | acknowledged | unknown, committed | lost | duplicated | phantom | first OK after | verified after |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+  return (
+    header +
+    rows
+      .map(
+        (row) =>
+          `| ${row.scenario} | ${row.faults} | ${row.requests} | ${row.attempts} | ${row.duplicateSends} (${Math.round((100 * row.duplicateSends) / row.attempts)} %) | ${row.acknowledged} | ${row.unknownCommitted} | ${row.lost} | ${row.duplicated} | ${row.phantom} | ${(row.firstOkAfterMs / 1000).toFixed(1)} s | ${(row.convergedAfterMs / 1000).toFixed(1)} s |`,
+      )
+      .join('\n') +
+    '\n'
+  )
+}
