@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { addCommand, migrateCommand, totalCommand } from '../cli/commands.ts'
+import { dlqRedriveCommand } from '../cli/dlq-command.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
 import { verifyCommand } from '../cli/verify-command.ts'
@@ -17,6 +18,8 @@ Usage:
   summa calculator|relay|aggregator run one service in the foreground
   summa verify --ledger FILE [--audit FILE] [--settle-ms N]
                                     compare a client ledger with what was applied; exit 1 on any anomaly
+  summa dlq redrive [--skip-invalid] [--dry-run]
+                                    send dead letters that decode now back to their topic
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -57,6 +60,22 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(
         config,
         { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
+        io,
+      )
+    }
+    case 'dlq': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'skip-invalid': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+      })
+      if (positionals[0] !== 'redrive') {
+        io.err('usage: summa dlq redrive [--skip-invalid] [--dry-run]')
+        return 2
+      }
+      return dlqRedriveCommand(
+        config,
+        { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },
         io,
       )
     }

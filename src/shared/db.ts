@@ -9,14 +9,27 @@ export interface DatabaseOptions {
   applicationName: string
   /** Seconds to wait for a connection before failing: keeps a down database from hanging callers. */
   connectTimeoutS?: number
+  /**
+   * Seconds before reconnecting after a failed connection. postgres.js grows
+   * this up to 20 s, during which queries wait; a caller with its own circuit
+   * breaker sets it short, so a down database fails queries fast instead.
+   */
+  reconnectBackoffS?: number
 }
 
 /**
  * Opens a connection pool. bigint and numeric values stay strings: the running
  * total is arbitrary precision and must never pass through a float.
  */
-export function createSql({ url, poolSize, applicationName, connectTimeoutS = 5 }: DatabaseOptions): Sql {
+export function createSql({
+  url,
+  poolSize,
+  applicationName,
+  connectTimeoutS = 5,
+  reconnectBackoffS,
+}: DatabaseOptions): Sql {
   return postgres(url, {
+    ...(reconnectBackoffS === undefined ? {} : { backoff: () => reconnectBackoffS }),
     max: poolSize,
     connect_timeout: connectTimeoutS,
     idle_timeout: 60,

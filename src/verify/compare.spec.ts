@@ -35,7 +35,13 @@ function side(applied: Array<[string, bigint]>, overrides: Partial<AppliedSide> 
 describe('verify: compare', () => {
   it('passes when every acknowledged request is applied once, and counts retries', () => {
     const ledger = foldLedger([entry(a, 1, 'unknown'), entry(a, 1, 'ok', 2), entry(b, 4, 'ok')])
-    const report = compare(ledger, side([[a, 2n], [b, 5n]]))
+    const report = compare(
+      ledger,
+      side([
+        [a, 2n],
+        [b, 5n],
+      ]),
+    )
     assert.equal(report.ok, true, JSON.stringify(report))
     assert.deepEqual([report.requests, report.attempts, report.duplicateSends], [2, 3, 1])
     assert.equal(report.total, '7')

@@ -29,7 +29,7 @@ export interface DriverStats {
  * the shared ledger. It behaves like a careful client under faults: a request
  * without an answer is retried with the same id (backoff) until it gets one.
  * On top of that it sends duplicates on purpose, so that well over 10 % of
- * sends repeat an id: 8 % of requests are sent again after their answer, 4 %
+ * sends repeat an id: 12 % of requests are sent again after their answer, 4 %
  * twice at the same time, and 4 % first with a 1 ms deadline that expires
  * before the answer (the classic "timed out, but was it recorded?").
  */
@@ -37,7 +37,7 @@ export class TrafficDriver {
   readonly #options: DriverOptions
   readonly #client: CalculatorClient
   readonly #ledger: LedgerWriter
-  readonly #okTimes: number[] = []
+  readonly #acknowledged: Array<{ at: number; requestId: string }> = []
   #stopping = false
   #stopped: Promise<DriverStats> | undefined
   #hardStop = 0
@@ -59,9 +59,9 @@ export class TrafficDriver {
     for (let i = 0; i < this.#options.workers; i++) this.#workers.push(this.#work())
   }
 
-  /** When the first attempt answered OK at or after `since` landed (epoch ms), if any yet. */
-  firstOkAfter(since: number): number | undefined {
-    return this.#okTimes.find((time) => time >= since)
+  /** The first attempt answered OK at or after `since` (epoch ms), if any yet. */
+  firstOkAfter(since: number): { at: number; requestId: string } | undefined {
+    return this.#acknowledged.find((ok) => ok.at >= since)
   }
 
   get stats(): DriverStats {
@@ -118,7 +118,7 @@ export class TrafficDriver {
       await delay(Math.min(1000, 50 * 2 ** Math.min(retry, 5)) * (0.5 + Math.random() / 2))
       outcome = await send(this.#options.deadlineMs)
     }
-    if (outcome === LedgerOutcomes.OK && roll >= 0.08 && roll < 0.16) {
+    if (outcome === LedgerOutcomes.OK && roll >= 0.08 && roll < 0.2) {
       await delay(randomInt(0, 200))
       await send(this.#options.deadlineMs)
     }
@@ -147,7 +147,7 @@ export class TrafficDriver {
     const outcome = outcomeOf(code)
     if (outcome === LedgerOutcomes.OK) {
       this.#stats.ok++
-      this.#okTimes.push(Date.now())
+      this.#acknowledged.push({ at: Date.now(), requestId })
     }
     await this.#ledger.record({
       v: 1,

@@ -8,6 +8,7 @@ import { createSql } from '../../src/shared/db.ts'
 import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
+import { type DependencyContext, kafkaDown, postgresDown } from './dependencies.ts'
 import { TrafficDriver } from './driver.ts'
 import { PostgresCluster } from './postgres-cluster.ts'
 import { type FaultContext, scenarios } from './scenarios.ts'
@@ -40,6 +41,7 @@ interface Row {
   duplicated: number
   phantom: number
   firstOkAfterMs: number
+  endToEndAfterMs: number
   convergedAfterMs: number
   notes: Record<string, string | number | boolean>
 }
@@ -49,6 +51,7 @@ describe('fault injection', { concurrency: 1 }, () => {
   let postgres: PostgresCluster
   let broker: Supervised
   const rows: Row[] = []
+  const dependencyRows: Array<{ dependency: string; notes: Row['notes']; verify: string }> = []
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'summa-faults-'))
@@ -69,14 +72,18 @@ describe('fault injection', { concurrency: 1 }, () => {
       logFile: path.join(resultsDir, 'kafka-broker.log'),
     })
     broker.start()
-    await eventually(async () => {
-      const admin = createAdmin([bootstrap], 'summa-faults')
-      try {
-        await admin.listTopics()
-      } finally {
-        await admin.close().catch(() => {})
-      }
-    }, 180_000, 500)
+    await eventually(
+      async () => {
+        const admin = createAdmin([bootstrap], 'summa-faults')
+        try {
+          await admin.listTopics()
+        } finally {
+          await admin.close().catch(() => {})
+        }
+      },
+      180_000,
+      500,
+    )
   })
 
   after(async () => {
@@ -87,6 +94,13 @@ describe('fault injection', { concurrency: 1 }, () => {
       await writeFile(path.join(resultsDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`)
       await writeFile(path.join(resultsDir, 'results.md'), table(rows))
       process.stdout.write(`\n${table(rows)}\n`)
+    }
+    if (dependencyRows.length > 0) {
+      await writeFile(
+        path.join(resultsDir, 'dependencies.json'),
+        `${JSON.stringify(dependencyRows, null, 2)}\n`,
+      )
+      process.stdout.write(`\n${JSON.stringify(dependencyRows, null, 2)}\n`)
     }
   })
 
@@ -110,6 +124,7 @@ describe('fault injection', { concurrency: 1 }, () => {
         drainMs: 30_000,
       })
       const notes: Row['notes'] = {}
+      const probeSql = createSql({ url: databaseUrl, poolSize: 1, applicationName: 'summa-faults-probe' })
       try {
         await eventually(
           async () => {
@@ -130,10 +145,21 @@ describe('fault injection', { concurrency: 1 }, () => {
         }
         const healedAt = await scenario.inject(context)
         const firstOk = await eventually(() => {
-          const at = driver.firstOkAfter(healedAt)
-          assert.ok(at !== undefined, 'an Add succeeds again after the fault')
-          return at
+          const ok = driver.firstOkAfter(healedAt)
+          assert.ok(ok !== undefined, 'an Add succeeds again after the fault')
+          return ok
         }, 90_000)
+        // End to end again: that first post-fault Add has reached the total.
+        const endToEndAt = await eventually(
+          async () => {
+            const [row] = await probeSql`
+              select 1 from applied_events where event_id = ${firstOk.requestId}`
+            assert.ok(row !== undefined, 'the first Add after the fault is applied')
+            return Date.now()
+          },
+          90_000,
+          20,
+        )
         // Keep traffic flowing a while after recovery, so the tail of the fault is exercised too.
         const okAtRecovery = driver.stats.ok
         await eventually(
@@ -167,23 +193,94 @@ describe('fault injection', { concurrency: 1 }, () => {
           lost: report.lost,
           duplicated: report.duplicated,
           phantom: report.phantom,
-          firstOkAfterMs: firstOk - healedAt,
+          firstOkAfterMs: firstOk.at - healedAt,
+          endToEndAfterMs: endToEndAt - healedAt,
           convergedAfterMs: convergedAt - healedAt,
           notes: { ...notes, unresolvedRequests: sent.unresolved },
         })
         assert.deepEqual(
-          { lost: report.lost, duplicated: report.duplicated, phantom: report.phantom, total: report.totalMatches },
+          {
+            lost: report.lost,
+            duplicated: report.duplicated,
+            phantom: report.phantom,
+            total: report.totalMatches,
+          },
           { lost: 0, duplicated: 0, phantom: 0, total: true },
           JSON.stringify(report),
         )
         assert.ok(report.duplicateSends / report.attempts >= 0.1, `duplicate sends: ${report.duplicateSends}`)
         if (notes.calculatorNotReadyAfterMs !== undefined) {
-          assert.ok(Number(notes.calculatorNotReadyAfterMs) >= 0, 'readiness turned 503 while PostgreSQL was down')
+          assert.ok(
+            Number(notes.calculatorNotReadyAfterMs) >= 0,
+            'readiness turned 503 while PostgreSQL was down',
+          )
           assert.ok(Number(notes.calculatorNotReadyAfterMs) <= 2000, 'within one probe period and a timeout')
           assert.equal(notes.livenessFailed, false, 'liveness stays up while PostgreSQL is down')
         }
       } finally {
         await driver.stop().catch(() => {})
+        await probeSql.end({ timeout: 5 })
+        await system.stop()
+      }
+    })
+  }
+
+  const dependencies: Array<[string, (context: DependencyContext) => Promise<unknown>]> = [
+    ['PostgreSQL down', postgresDown],
+    ['Kafka down', kafkaDown],
+  ]
+  for (const [index, [name, body]] of dependencies.entries()) {
+    if (only !== undefined && !name.includes(only)) continue
+    it(name, { timeout: 170_000 }, async () => {
+      const scenarioDir = path.join(
+        resultsDir,
+        `dependency-${index + 1}-${name.replace(/[^a-z0-9]+/gi, '-')}`,
+      )
+      await rm(scenarioDir, { recursive: true, force: true })
+      await mkdir(scenarioDir, { recursive: true })
+      const topic = `summa-faults-dependency-${index + 1}`
+      const databaseUrl = postgres.url.replace(/\/summa$/, `/summa_faults_dependency_${index + 1}`)
+      const system = await startSystem({ databaseUrl, bootstrap, topic, dir: scenarioDir })
+      const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
+      const notes: Row['notes'] = {}
+      try {
+        await eventually(
+          async () => {
+            for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
+          },
+          60_000,
+          100,
+        )
+        const result = await body({
+          system,
+          broker,
+          postgres,
+          ledgerFile,
+          note: (key, value) => {
+            notes[key] = value
+          },
+        })
+        const sql = createSql({ url: databaseUrl, poolSize: 2, applicationName: 'summa-faults-verify' })
+        try {
+          const report = await verify({
+            sql,
+            topic,
+            ledgerFile,
+            auditFile: path.join(system.dataDir, 'audit.jsonl'),
+            settleMs: 90_000,
+          })
+          if (typeof result === 'number') notes.backlogDrainedAfterMs = Date.now() - result
+          await writeFile(path.join(scenarioDir, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`)
+          dependencyRows.push({
+            dependency: name,
+            notes,
+            verify: `${report.requests} requests, ${report.acknowledged} acknowledged, lost ${report.lost}, duplicated ${report.duplicated}, phantom ${report.phantom}`,
+          })
+          assert.equal(report.ok, true, JSON.stringify(report))
+        } finally {
+          await sql.end({ timeout: 5 })
+        }
+      } finally {
         await system.stop()
       }
     })
@@ -192,14 +289,14 @@ describe('fault injection', { concurrency: 1 }, () => {
 
 function table(rows: Row[]): string {
   const header =
-    '| scenario | faults injected | requests | sends | duplicate sends | acknowledged | unknown, committed | lost | duplicated | phantom | first OK after | verified after |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+    '| scenario | faults injected | requests | sends | duplicate sends | acknowledged | unknown, committed | lost | duplicated | phantom | Add OK again after | end to end again after | verified after |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
   return (
     header +
     rows
       .map(
         (row) =>
-          `| ${row.scenario} | ${row.faults} | ${row.requests} | ${row.attempts} | ${row.duplicateSends} (${Math.round((100 * row.duplicateSends) / row.attempts)} %) | ${row.acknowledged} | ${row.unknownCommitted} | ${row.lost} | ${row.duplicated} | ${row.phantom} | ${(row.firstOkAfterMs / 1000).toFixed(1)} s | ${(row.convergedAfterMs / 1000).toFixed(1)} s |`,
+          `| ${row.scenario} | ${row.faults} | ${row.requests} | ${row.attempts} | ${row.duplicateSends} (${Math.round((100 * row.duplicateSends) / row.attempts)} %) | ${row.acknowledged} | ${row.unknownCommitted} | ${row.lost} | ${row.duplicated} | ${row.phantom} | ${(row.firstOkAfterMs / 1000).toFixed(1)} s | ${(row.endToEndAfterMs / 1000).toFixed(1)} s | ${(row.convergedAfterMs / 1000).toFixed(1)} s |`,
       )
       .join('\n') +
     '\n'

@@ -19,6 +19,7 @@ export class Supervised {
   readonly #log: WriteStream
   #child: ChildProcess | undefined
   #stopping = false
+  #held = false
   restarts = 0
 
   constructor(spec: ProcessSpec) {
@@ -43,10 +44,10 @@ export class Supervised {
     this.#child = child
     child.once('exit', (code, signal) => {
       this.#log.write(`\n--- ${this.spec.name} exited code=${code} signal=${signal}\n`)
-      if (this.#stopping) return
+      if (this.#stopping || this.#held) return
       this.restarts++
       setTimeout(() => {
-        if (!this.#stopping) this.start()
+        if (!this.#stopping && !this.#held) this.start()
       }, 200)
     })
   }
@@ -54,6 +55,23 @@ export class Supervised {
   /** Sends `signal` to the process group (the broker's run.sh execs its JVM, so the group is it). */
   signal(signal: NodeJS.Signals): void {
     process.kill(-this.pid, signal)
+  }
+
+  /** Stops the process gracefully (SIGTERM) and keeps it down until release(). */
+  async hold(timeoutMs = 30_000): Promise<void> {
+    this.#held = true
+    const child = this.#child
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    this.signal('SIGTERM')
+    const timer = setTimeout(() => this.signal('SIGKILL'), timeoutMs)
+    await exited
+    clearTimeout(timer)
+  }
+
+  release(): void {
+    this.#held = false
+    this.start()
   }
 
   async stop(timeoutMs = 15_000): Promise<void> {

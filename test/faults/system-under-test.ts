@@ -52,7 +52,7 @@ export async function startSystem(options: {
     SUMMA_ADD_TIMEOUT_MS: '900',
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
-    SUMMA_LOG_LEVEL: 'info',
+    SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
   }
   await runOnce(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
   const services = {} as Record<ServiceName, Supervised>
