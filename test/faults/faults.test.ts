@@ -28,6 +28,7 @@ const bootstrap = `127.0.0.1:${basePort}`
 const rate = Number(process.env.SUMMA_FAULTS_RATE ?? 100)
 const trafficAfterMs = Number(process.env.SUMMA_FAULTS_TRAFFIC_AFTER_MS ?? 3000)
 const resultsDir = path.join(root, '.test-data', 'faults')
+const testTimeoutMs = 170_000 + 2 * trafficAfterMs
 
 interface Row {
   scenario: string
@@ -107,7 +108,7 @@ describe('fault injection', { concurrency: 1 }, () => {
   const only = process.env.SUMMA_FAULTS_ONLY
   for (const [index, scenario] of scenarios.entries()) {
     if (only !== undefined && !scenario.name.includes(only)) continue
-    it(scenario.name, { timeout: 170_000 }, async () => {
+    it(scenario.name, { timeout: testTimeoutMs }, async () => {
       const scenarioDir = path.join(resultsDir, `${index + 1}-${scenario.name.replace(/[^a-z0-9]+/gi, '-')}`)
       await rm(scenarioDir, { recursive: true, force: true })
       await mkdir(scenarioDir, { recursive: true })
@@ -231,7 +232,7 @@ describe('fault injection', { concurrency: 1 }, () => {
   ]
   for (const [index, [name, body]] of dependencies.entries()) {
     if (only !== undefined && !name.includes(only)) continue
-    it(name, { timeout: 170_000 }, async () => {
+    it(name, { timeout: testTimeoutMs }, async () => {
       const scenarioDir = path.join(
         resultsDir,
         `dependency-${index + 1}-${name.replace(/[^a-z0-9]+/gi, '-')}`,
