@@ -52,11 +52,11 @@ generate: node_modules/.install-stamp
 # Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
 # SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.
 faults: install test-tools
-	$(NODE) --test --test-timeout=240000 test/faults/faults.test.ts
+	$(NODE) --test --test-concurrency=1 --test-timeout=400000 test/faults/*.test.ts
 
 soak: install test-tools
 	SUMMA_FAULTS_RATE=$${SUMMA_FAULTS_RATE:-300} SUMMA_FAULTS_TRAFFIC_AFTER_MS=$${SUMMA_FAULTS_TRAFFIC_AFTER_MS:-60000} \
-	  $(NODE) --test --test-timeout=900000 test/faults/faults.test.ts
+	  $(NODE) --test --test-concurrency=1 --test-timeout=900000 test/faults/*.test.ts
 
 # kcat (an independent Kafka producer for the dead-letter test) and PostgreSQL's
 # server binaries (the fault suite's own cluster), from Debian's packages when missing.

@@ -30,6 +30,8 @@ export async function startSystem(options: {
   bootstrap: string
   topic: string
   dir: string
+  /** Replication factor of the topics `summa migrate` creates (3 on the three-broker cluster). */
+  replication?: number
 }): Promise<SystemUnderTest> {
   const dataDir = path.join(options.dir, 'data')
   await mkdir(dataDir, { recursive: true })
@@ -49,6 +51,7 @@ export async function startSystem(options: {
     SUMMA_HTTP_PORT: String(healthPorts.aggregator),
     SUMMA_CALCULATOR_HTTP_PORT: String(healthPorts.calculator),
     SUMMA_RELAY_HTTP_PORT: String(healthPorts.relay),
+    SUMMA_TOPIC_REPLICATION: String(options.replication ?? 1),
     SUMMA_ADD_TIMEOUT_MS: '900',
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
