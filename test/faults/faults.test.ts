@@ -41,6 +41,8 @@ interface Row {
   lost: number
   duplicated: number
   phantom: number
+  /** Events the relay sent again (crash between publish and mark) that the aggregator skipped by id. */
+  resendsSkipped: number
   firstOkAfterMs: number
   endToEndAfterMs: number
   convergedAfterMs: number
@@ -182,6 +184,8 @@ describe('fault injection', { concurrency: 1 }, () => {
           await sql.end({ timeout: 5 })
         }
         const convergedAt = Date.now()
+        const [resends] = await probeSql<{ count: string }[]>`
+          select coalesce(sum(duplicate_count), 0)::text as count from partition_totals where topic = ${topic}`
         await writeFile(path.join(scenarioDir, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`)
         rows.push({
           scenario: scenario.name,
@@ -194,6 +198,7 @@ describe('fault injection', { concurrency: 1 }, () => {
           lost: report.lost,
           duplicated: report.duplicated,
           phantom: report.phantom,
+          resendsSkipped: Number(resends?.count ?? 0),
           firstOkAfterMs: firstOk.at - healedAt,
           endToEndAfterMs: endToEndAt - healedAt,
           convergedAfterMs: convergedAt - healedAt,
@@ -290,14 +295,14 @@ describe('fault injection', { concurrency: 1 }, () => {
 
 function table(rows: Row[]): string {
   const header =
-    '| scenario | faults injected | requests | sends | duplicate sends | acknowledged | unknown, committed | lost | duplicated | phantom | Add OK again after | end to end again after | verified after |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+    '| scenario | faults injected | requests | sends | duplicate sends | acknowledged | unknown, committed | lost | duplicated | phantom | re-sent events skipped | Add OK again after | end to end again after | verified after |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
   return (
     header +
     rows
       .map(
         (row) =>
-          `| ${row.scenario} | ${row.faults} | ${row.requests} | ${row.attempts} | ${row.duplicateSends} (${Math.round((100 * row.duplicateSends) / row.attempts)} %) | ${row.acknowledged} | ${row.unknownCommitted} | ${row.lost} | ${row.duplicated} | ${row.phantom} | ${(row.firstOkAfterMs / 1000).toFixed(1)} s | ${(row.endToEndAfterMs / 1000).toFixed(1)} s | ${(row.convergedAfterMs / 1000).toFixed(1)} s |`,
+          `| ${row.scenario} | ${row.faults} | ${row.requests} | ${row.attempts} | ${row.duplicateSends} (${Math.round((100 * row.duplicateSends) / row.attempts)} %) | ${row.acknowledged} | ${row.unknownCommitted} | ${row.lost} | ${row.duplicated} | ${row.phantom} | ${row.resendsSkipped} | ${(row.firstOkAfterMs / 1000).toFixed(1)} s | ${(row.endToEndAfterMs / 1000).toFixed(1)} s | ${(row.convergedAfterMs / 1000).toFixed(1)} s |`,
       )
       .join('\n') +
     '\n'
