@@ -62,4 +62,24 @@ describe('postgres circuit breaker', () => {
     assert.equal(breaker.closed, true)
     assert.equal(await gauge(registry), 0)
   })
+
+  it('counts a commit slower than the Add timeout as a failure, so a hanging database opens it too', async (t) => {
+    const registry = new Registry()
+    const { commit, breaker } = createPostgresBreaker(() => new Promise<number[]>(() => {}), {
+      registry,
+      log,
+      slowCommitMs: 20,
+      volumeThreshold: 3,
+    })
+    t.after(() => breaker.shutdown())
+    for (let i = 0; i < 3; i++) {
+      const error = await commit([i]).then(
+        () => assert.fail('a hanging commit does not succeed'),
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof SummaError && error.code === 'UNAVAILABLE', String(error))
+    }
+    assert.equal(breaker.opened, true)
+    assert.equal(await gauge(registry), 2)
+  })
 })
