@@ -45,17 +45,21 @@ export async function startCalculator(
   const registry = createRegistry('calculator')
   const metrics = createCalculatorMetrics(registry)
   // PostgreSQL down: refuse Adds at once (UNAVAILABLE) instead of queueing them behind it.
-  const postgresBreaker = createPostgresBreaker((rows: AcceptRow[]) => acceptRequests(sql, rows), {
-    registry,
-    log,
-    slowCommitMs: config.SUMMA_ADD_TIMEOUT_MS,
-  })
+  const postgresBreaker = createPostgresBreaker(
+    (rows: AcceptRow[]) => {
+      // Counted here, inside the breaker, so refused batches are not taken for commits.
+      metrics.groupCommitRows.observe(rows.length)
+      return acceptRequests(sql, rows)
+    },
+    {
+      registry,
+      log,
+      slowCommitMs: config.SUMMA_ADD_TIMEOUT_MS,
+    },
+  )
   lifecycle.defer('postgres-breaker', () => postgresBreaker.breaker.shutdown())
   const groupCommit = new GroupCommit<AcceptRow, StoredRequest>({
-    commit: (rows) => {
-      metrics.groupCommitRows.observe(rows.length)
-      return postgresBreaker.commit(rows)
-    },
+    commit: postgresBreaker.commit,
     maxRows: config.SUMMA_GROUP_COMMIT_MAX_ROWS,
     waitMs: config.SUMMA_GROUP_COMMIT_WAIT_MS,
     // Keep a connection spare for health checks and housekeeping.

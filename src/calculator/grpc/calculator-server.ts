@@ -16,6 +16,7 @@ import {
 } from '../../shared/proto.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
+import { isUndecodable, type MaybeUndecodable, withUndecodableRequests } from './undecodable-requests.ts'
 
 export const calculatorServiceName = 'summa.v1.CalculatorService'
 
@@ -79,6 +80,11 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
         )
         return
       }
+      const request = call.request as MaybeUndecodable<AddRequest__Output>
+      if (isUndecodable(request)) {
+        reply(new SummaError(ErrorCodes.INVALID_ARGUMENT, 'the request is not a valid summa.v1.AddRequest'))
+        return
+      }
       const header = call.metadata.get('traceparent')[0]
       const traceparent = typeof header === 'string' && traceparentPattern.test(header) ? header : null
       withTimeout(addService.add(call.request, traceparent), addTimeoutMs).then(
@@ -95,7 +101,7 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
       )
     },
   }
-  server.addService(proto.summa.v1.CalculatorService.service, handlers)
+  server.addService(withUndecodableRequests(proto.summa.v1.CalculatorService.service), handlers)
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [calculatorServiceName]: 'NOT_SERVING' })
   health.addToServer(server)
