@@ -11,12 +11,15 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
+.PHONY: faults soak test-tools
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
 	@echo "make clean   remove local state (database contents, .data) and caches"
+	@echo "make faults  the bounded fault-injection suite alone (part of make test)"
+	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json
@@ -41,7 +44,7 @@ kafka-install:
 up: install
 	$(NODE) src/bin/summa.ts up
 
-test: install system-packages check observability-check unit integration
+test: install system-packages check observability-check unit integration faults
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -60,11 +63,26 @@ observability-check: system-packages
 dashboards: node_modules/.install-stamp
 	$(NODE) observability/grafana/write-dashboards.ts
 
-integration: install system-packages
+integration: install system-packages test-tools
 	$(NODE) --test --test-concurrency=2 --test-timeout=180000 --test-global-setup=test/global-setup.ts 'test/integration/**/*.test.ts'
 
 generate: node_modules/.install-stamp
 	scripts/generate-proto.sh
+
+# Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
+# SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.
+faults: install test-tools
+	$(NODE) --test --test-concurrency=1 --test-timeout=400000 test/faults/*.test.ts
+
+soak: install test-tools
+	SUMMA_FAULTS_RATE=$${SUMMA_FAULTS_RATE:-300} SUMMA_FAULTS_TRAFFIC_AFTER_MS=$${SUMMA_FAULTS_TRAFFIC_AFTER_MS:-60000} \
+	  $(NODE) --test --test-concurrency=1 --test-timeout=900000 test/faults/*.test.ts
+
+# kcat (an independent Kafka producer for the dead-letter test) and PostgreSQL's
+# server binaries (the fault suite's own cluster), from Debian's packages when missing.
+test-tools:
+	@command -v kcat > /dev/null || { apt-get update && apt-get install -y --no-install-recommends kcat; }
+	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update && apt-get install -y --no-install-recommends postgresql-15; }
 
 # The database is state too: broker data without it (or the reverse) would not
 # match, and the aggregator refuses to continue from offsets of a lost topic.

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { addCommand, migrateCommand, resetCommand, totalCommand } from '../cli/commands.ts'
+import { dlqRedriveCommand } from '../cli/dlq-command.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
+import { verifyCommand } from '../cli/verify-command.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 import { parseInt64 } from '../shared/int64.ts'
@@ -16,6 +18,10 @@ Usage:
   summa migrate [--no-topics]       create the database schema (and the Kafka topics)
   summa reset --yes                 delete every request, event and total in the database
   summa calculator|relay|aggregator run one service in the foreground
+  summa verify --ledger FILE [--audit FILE] [--settle-ms N]
+                                    compare a client ledger with what was applied; exit 1 on any anomaly
+  summa dlq redrive [--skip-invalid] [--dry-run]
+                                    send dead letters that decode now back to their topic
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -44,6 +50,38 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return migrateCommand(config, io, { topics: values['no-topics'] !== true })
+    }
+    case 'verify': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { ledger: { type: 'string' }, audit: { type: 'string' }, 'settle-ms': { type: 'string' } },
+      })
+      if (values.ledger === undefined) {
+        io.err('usage: summa verify --ledger FILE [--audit FILE] [--settle-ms N]')
+        return 2
+      }
+      const settleMs = Number(values['settle-ms'] ?? 0)
+      return verifyCommand(
+        config,
+        { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
+        io,
+      )
+    }
+    case 'dlq': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'skip-invalid': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+      })
+      if (positionals[0] !== 'redrive') {
+        io.err('usage: summa dlq redrive [--skip-invalid] [--dry-run]')
+        return 2
+      }
+      return dlqRedriveCommand(
+        config,
+        { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },
+        io,
+      )
     }
     default:
       io.err(`unknown command: ${command}\n\n${usage}`)

@@ -15,6 +15,7 @@ import { type AcceptRow, acceptRequests, type StoredRequest } from './db/accept-
 import { expireRequests } from './db/expire-requests.ts'
 import { GroupCommit } from './group-commit.ts'
 import { calculatorServiceName, createCalculatorServer } from './grpc/calculator-server.ts'
+import { createPostgresBreaker } from './postgres-breaker.ts'
 
 export interface RunningCalculator {
   grpcPort: number
@@ -39,16 +40,29 @@ export async function startCalculator(
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: 'summa-calculator',
+    // Fail fast while PostgreSQL is down; the circuit breaker below paces the retries.
+    reconnectBackoffS: 0.1,
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
 
   const registry = createRegistry('calculator')
   const metrics = createCalculatorMetrics(registry)
-  const groupCommit = new GroupCommit<AcceptRow, StoredRequest>({
-    commit: (rows) => {
+  // PostgreSQL down: refuse Adds at once (UNAVAILABLE) instead of queueing them behind it.
+  const postgresBreaker = createPostgresBreaker(
+    (rows: AcceptRow[]) => {
+      // Counted here, inside the breaker, so refused batches are not taken for commits.
       metrics.groupCommitRows.observe(rows.length)
       return acceptRequests(sql, rows)
     },
+    {
+      registry,
+      log,
+      slowCommitMs: config.SUMMA_ADD_TIMEOUT_MS,
+    },
+  )
+  lifecycle.defer('postgres-breaker', () => postgresBreaker.breaker.shutdown())
+  const groupCommit = new GroupCommit<AcceptRow, StoredRequest>({
+    commit: postgresBreaker.commit,
     maxRows: config.SUMMA_GROUP_COMMIT_MAX_ROWS,
     waitMs: config.SUMMA_GROUP_COMMIT_WAIT_MS,
     // Keep a connection spare for health checks and housekeeping.

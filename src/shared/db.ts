@@ -15,6 +15,12 @@ export interface DatabaseOptions {
    * rows) are released after this instead of after TCP keepalive gives up.
    */
   idleInTransactionTimeoutMs?: number
+  /**
+   * Seconds before reconnecting after a failed connection. postgres.js grows
+   * this up to 20 s, during which queries wait; a caller with its own circuit
+   * breaker sets it short, so a down database fails queries fast instead.
+   */
+  reconnectBackoffS?: number
 }
 
 /**
@@ -27,8 +33,10 @@ export function createSql({
   applicationName,
   connectTimeoutS = 5,
   idleInTransactionTimeoutMs = 60_000,
+  reconnectBackoffS,
 }: DatabaseOptions): Sql {
   return postgres(url, {
+    ...(reconnectBackoffS === undefined ? {} : { backoff: () => reconnectBackoffS }),
     max: poolSize,
     connect_timeout: connectTimeoutS,
     idle_timeout: 60,

@@ -47,6 +47,14 @@ describe('summa up', () => {
         150_000,
         250,
       )
+      // The calculator binds its HTTP port after gRPC: a 200 here means Add is served. Without
+      // this wait, a loaded machine lets the first Add race the calculator's start-up.
+      await eventually(
+        async () =>
+          assert.equal((await getJson(Number(env.SUMMA_CALCULATOR_HTTP_PORT), '/health')).status, 200),
+        150_000,
+        250,
+      )
       return up
     }
     const newClient = () => {

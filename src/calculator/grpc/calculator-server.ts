@@ -18,6 +18,7 @@ import {
 import { contextFromTraceparent, semconv, traceparentOf } from '../../shared/telemetry/tracing.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
+import { isUndecodable, type MaybeUndecodable, withUndecodableRequests } from './undecodable-requests.ts'
 
 export const calculatorServiceName = 'summa.v1.CalculatorService'
 
@@ -47,6 +48,8 @@ const serverOptions: grpc.ServerOptions = {
   'grpc.max_receive_message_length': 16 * 1024,
   'grpc.max_send_message_length': 64 * 1024,
   'grpc.max_concurrent_streams': 1000,
+  // Headers too (a traceparent is 55 bytes): the library default is the same 8 KB, stated here on purpose.
+  'grpc.max_metadata_size': 8 * 1024,
   'grpc.keepalive_time_ms': 60_000,
   'grpc.keepalive_timeout_ms': 20_000,
   'grpc.max_connection_idle_ms': 5 * 60_000,
@@ -102,6 +105,11 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
         )
         return
       }
+      const request = call.request as MaybeUndecodable<AddRequest__Output>
+      if (isUndecodable(request)) {
+        reply(new SummaError(ErrorCodes.INVALID_ARGUMENT, 'the request is not a valid summa.v1.AddRequest'))
+        return
+      }
       const work = (): Promise<void> =>
         withTimeout(addService.add(call.request, traceparent), addTimeoutMs).then(
           (result) => {
@@ -122,7 +130,7 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
       else void context.with(trace.setSpan(context.active(), span), work)
     },
   }
-  server.addService(proto.summa.v1.CalculatorService.service, handlers)
+  server.addService(withUndecodableRequests(proto.summa.v1.CalculatorService.service), handlers)
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [calculatorServiceName]: 'NOT_SERVING' })
   health.addToServer(server)

@@ -1,0 +1,33 @@
+import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
+import { redriveDeadLetters } from '../dlq/redrive.ts'
+import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { createProducer } from '../shared/kafka.ts'
+import type { Output } from './commands.ts'
+
+/**
+ * `summa dlq redrive [--skip-invalid] [--dry-run]`: prints the report as JSON;
+ * exits 1 when a dead letter still does not decode (its partition stopped there).
+ */
+export async function dlqRedriveCommand(
+  config: Config,
+  args: { skipInvalid: boolean; dryRun: boolean },
+  io: Output,
+): Promise<number> {
+  const brokers = kafkaBrokers(config)
+  const deadLetterTopic = deadLetterTopicOf(config.SUMMA_TOPIC)
+  const producer = createProducer(brokers, 'summa-dlq-redrive')
+  try {
+    const report = await redriveDeadLetters({
+      brokers,
+      deadLetterTopic,
+      groupId: `${config.SUMMA_CONSUMER_GROUP}-dlq-redrive`,
+      producer,
+      skipInvalid: args.skipInvalid,
+      dryRun: args.dryRun,
+    })
+    io.out(JSON.stringify({ deadLetterTopic, dryRun: args.dryRun, ...report }, null, 2))
+    return report.stillInvalid.length > 0 ? 1 : 0
+  } finally {
+    await producer.close().catch(() => {})
+  }
+}

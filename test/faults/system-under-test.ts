@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort } from '../helpers/ports.ts'
+import { Supervised } from './supervisor.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const entry = path.join(root, 'src/bin/summa.ts')
+
+export type ServiceName = 'calculator' | 'relay' | 'aggregator'
+
+export interface SystemUnderTest {
+  env: Record<string, string>
+  dataDir: string
+  services: Record<ServiceName, Supervised>
+  healthPorts: Record<ServiceName, number>
+  grpcAddress: string
+  stop: () => Promise<void>
+}
+
+/**
+ * calculator, relay and aggregator as three separate real processes (what
+ * `summa up` runs), each supervised and restarted when it dies, against the
+ * given database and broker. Settings are tuned so faults show quickly: a
+ * short server-side Add timeout and fast relay polling.
+ */
+export async function startSystem(options: {
+  databaseUrl: string
+  bootstrap: string
+  topic: string
+  dir: string
+  /** Replication factor of the topics `summa migrate` creates (3 on the three-broker cluster). */
+  replication?: number
+}): Promise<SystemUnderTest> {
+  const dataDir = path.join(options.dir, 'data')
+  await mkdir(dataDir, { recursive: true })
+  const healthPorts = {
+    calculator: await freePort(),
+    relay: await freePort(),
+    aggregator: await freePort(),
+  }
+  const grpcPort = await freePort()
+  const env: Record<string, string> = {
+    DATABASE_URL: options.databaseUrl,
+    SUMMA_DATA_DIR: dataDir,
+    KAFKA_BOOTSTRAP_SERVERS: options.bootstrap,
+    SUMMA_TOPIC: options.topic,
+    SUMMA_CONSUMER_GROUP: `${options.topic}-aggregator`,
+    SUMMA_GRPC_PORT: String(grpcPort),
+    SUMMA_HTTP_PORT: String(healthPorts.aggregator),
+    SUMMA_CALCULATOR_HTTP_PORT: String(healthPorts.calculator),
+    SUMMA_RELAY_HTTP_PORT: String(healthPorts.relay),
+    SUMMA_TOPIC_REPLICATION: String(options.replication ?? 1),
+    SUMMA_ADD_TIMEOUT_MS: '900',
+    SUMMA_RELAY_POLL_INTERVAL_MS: '200',
+    SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
+    SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
+  }
+  await runOnce(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
+  const services = {} as Record<ServiceName, Supervised>
+  for (const name of ['aggregator', 'relay', 'calculator'] as const) {
+    services[name] = new Supervised({
+      name,
+      command: process.execPath,
+      args: [entry, name],
+      env: { ...process.env, ...env },
+      logFile: path.join(options.dir, `${name}.log`),
+    })
+    services[name].start()
+  }
+  return {
+    env,
+    dataDir,
+    services,
+    healthPorts,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    stop: async () => {
+      await services.calculator.stop()
+      await Promise.all([services.relay.stop(), services.aggregator.stop()])
+    },
+  }
+}
+
+export async function healthStatus(port: number): Promise<number> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })
+    await response.arrayBuffer()
+    return response.status
+  } catch {
+    return 0
+  }
+}
+
+async function runOnce(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`summa ${args.join(' ')} exited ${code}: ${output}`)),
+    )
+  })
+  await writeFile(logFile, 'ok\n')
+}
