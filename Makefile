@@ -16,6 +16,8 @@ help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
+	@echo "make observability-check  promtool checks and alert rule tests"
+	@echo "make dashboards           regenerate the Grafana dashboard JSON"
 	@echo "make clean   remove local state (.data) and caches"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
