@@ -17,9 +17,11 @@ help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
-	@echo "make clean   remove local state (database contents, .data) and caches"
 	@echo "make faults  the bounded fault-injection suite alone (part of make test)"
 	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
+	@echo "make observability-check  promtool checks and alert rule tests"
+	@echo "make dashboards           regenerate the Grafana dashboard JSON"
+	@echo "make clean   remove local state (database contents, .data) and caches"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json

@@ -1,4 +1,4 @@
-import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
@@ -6,7 +6,7 @@ import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { decodeSumEvent, eventHeaders } from '../shared/sum-event.ts'
-import { contextFromTraceparent, semconv } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -31,7 +31,7 @@ export interface EventConsumerOptions {
   /** Called after each committed batch, before the next one is read (sum.txt, audit log). */
   onApplied: (result: ApplyResult) => Promise<void>
   /** Undefined when tracing is off. */
-  tracer?: Tracer | undefined
+  tracing?: ActiveTracing | undefined
 }
 
 /**
@@ -156,8 +156,8 @@ export class EventConsumer {
         records.push({ partition: message.partition, offset: message.offset, event: null })
       }
     }
-    const tracer = this.#options.tracer
-    const spans = tracer === undefined ? undefined : this.#processSpans(tracer, batch)
+    const tracing = this.#options.tracing
+    const spans = tracing === undefined ? undefined : this.#processSpans(tracing, batch)
     let result: ApplyResult
     try {
       // Dead letters are written before the transaction that moves the offset past
@@ -256,10 +256,10 @@ export class EventConsumer {
    * in the record's traceparent header (the relay's send span), so the apply
    * ends the trace the gRPC call began. Each ends when its batch commits.
    */
-  #processSpans(tracer: Tracer, batch: RawMessage[]): Span[] {
+  #processSpans(tracing: ActiveTracing, batch: RawMessage[]): Span[] {
     const { topic, groupId } = this.#options
     return batch.map((message) =>
-      tracer.startSpan(
+      tracing.tracer.startSpan(
         `process ${topic}`,
         {
           kind: SpanKind.CONSUMER,
@@ -273,7 +273,7 @@ export class EventConsumer {
             [semconv.messagingKafkaOffset]: Number(message.offset),
           },
         },
-        contextFromTraceparent(headerOf(message, eventHeaders.traceparent)),
+        tracing.extract(headerOf(message, eventHeaders.traceparent)),
       ),
     )
   }

@@ -42,7 +42,7 @@ export async function startAggregator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningAggregator> {
-  const tracing = startServiceTracing(config, 'aggregator', lifecycle, hooks)
+  const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
@@ -96,7 +96,7 @@ export async function startAggregator(
     batchWaitMs: config.SUMMA_AGGREGATOR_BATCH_WAIT_MS,
     metrics,
     log,
-    tracer: tracing.tracer,
+    tracing: tracing.active,
     onApplied: async (result) => {
       if (result.applied.length === 0) return
       lag.noteApplied(result.applied)

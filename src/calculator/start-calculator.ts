@@ -35,7 +35,7 @@ export async function startCalculator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningCalculator> {
-  const tracing = startServiceTracing(config, 'calculator', lifecycle, hooks)
+  const tracing = await startServiceTracing(config, 'calculator', lifecycle, hooks)
   const sql = createSql({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -81,7 +81,7 @@ export async function startCalculator(
     metrics,
     addTimeoutMs: config.SUMMA_ADD_TIMEOUT_MS,
     isClosing: () => lifecycle.closing,
-    tracer: tracing.tracer,
+    tracing: tracing.active,
   })
   const readiness = new Readiness({
     checks: [postgresCheck(sql)],

@@ -1,10 +1,10 @@
-import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
-import { contextFromTraceparent, semconv, traceparentOf } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
 import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
@@ -18,7 +18,7 @@ export interface OutboxRelayOptions {
   metrics: RelayMetrics
   log: Logger
   /** Undefined when tracing is off: the stored traceparent is then sent as is. */
-  tracer?: Tracer | undefined
+  tracing?: ActiveTracing | undefined
 }
 
 /**
@@ -80,14 +80,16 @@ export class OutboxRelay {
     return sql.begin(async (tx) => {
       const rows = await claimPending(tx, batchSize)
       if (rows.length === 0) return 0
-      const spans =
-        this.#options.tracer === undefined ? undefined : sendSpans(this.#options.tracer, rows, topic)
+      const tracing = this.#options.tracing
+      const spans = tracing === undefined ? undefined : sendSpans(tracing, rows, topic)
       const stopTimer = metrics.publishSeconds.startTimer()
       try {
         await producer.send({
           messages: rows.map((row, index) => {
             const span = spans?.[index]
-            return toMessage(row, topic, span === undefined ? row.traceparent : traceparentOf(span))
+            const traceparent =
+              span === undefined || tracing === undefined ? row.traceparent : tracing.inject(span)
+            return toMessage(row, topic, traceparent)
           }),
         })
       } catch (error) {
@@ -131,9 +133,9 @@ export class OutboxRelay {
  * make the producer span the message's creation context, which goes in the
  * Kafka `traceparent` header, so the consumer's span joins the same trace.
  */
-function sendSpans(tracer: Tracer, rows: OutboxRow[], topic: string): Span[] {
+function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Span[] {
   return rows.map((row) =>
-    tracer.startSpan(
+    tracing.tracer.startSpan(
       `send ${topic}`,
       {
         kind: SpanKind.PRODUCER,
@@ -147,7 +149,7 @@ function sendSpans(tracer: Tracer, rows: OutboxRow[], topic: string): Span[] {
           'summa.outbox.id': row.id,
         },
       },
-      contextFromTraceparent(row.traceparent),
+      tracing.extract(row.traceparent),
     ),
   )
 }

@@ -31,7 +31,7 @@ export async function startRelay(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningRelay> {
-  const tracing = startServiceTracing(config, 'relay', lifecycle, hooks)
+  const tracing = await startServiceTracing(config, 'relay', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
@@ -50,7 +50,7 @@ export async function startRelay(
     pollIntervalMs: config.SUMMA_RELAY_POLL_INTERVAL_MS,
     metrics,
     log,
-    tracer: tracing.tracer,
+    tracing: tracing.active,
   })
 
   const listener = await sql.listen('summa_outbox', () => relay.wake())

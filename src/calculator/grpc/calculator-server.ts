@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { AddRequest__Output } from '../../shared/generated/summa/v1/AddRequest.ts'
@@ -15,7 +15,7 @@ import {
   loadCalculatorPackage,
   protoLoaderOptions,
 } from '../../shared/proto.ts'
-import { contextFromTraceparent, semconv, traceparentOf } from '../../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
 import { isUndecodable, type MaybeUndecodable, withUndecodableRequests } from './undecodable-requests.ts'
@@ -30,7 +30,7 @@ export interface CalculatorServerOptions {
   addTimeoutMs: number
   isClosing: () => boolean
   /** Undefined when tracing is off: the call's own traceparent, if any, is then passed through as is. */
-  tracer?: Tracer | undefined
+  tracing?: ActiveTracing | undefined
 }
 
 export interface CalculatorServer {
@@ -58,7 +58,7 @@ const serverOptions: grpc.ServerOptions = {
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
 
 export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
-  const { addService, log, metrics, addTimeoutMs, isClosing, tracer } = options
+  const { addService, log, metrics, addTimeoutMs, isClosing, tracing } = options
   const packageDefinition = loadCalculatorPackage()
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
   const server = new grpc.Server(serverOptions)
@@ -71,8 +71,8 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
       const incoming = typeof header === 'string' && traceparentPattern.test(header) ? header : null
       // The server span continues the caller's trace; its context is what the
       // outbox stores, so the relay and the aggregator continue the same trace.
-      const span = tracer === undefined ? undefined : startServerSpan(tracer, incoming, requestId)
-      const traceparent = span === undefined ? incoming : traceparentOf(span)
+      const span = tracing === undefined ? undefined : startServerSpan(tracing, incoming, requestId)
+      const traceparent = span === undefined || tracing === undefined ? incoming : tracing.inject(span)
       const reply = (error: unknown, response?: AddResponse): void => {
         if (error === null) {
           stopTimer('OK')
@@ -165,8 +165,8 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   }
 }
 
-function startServerSpan(tracer: Tracer, incoming: string | null, requestId: string): Span {
-  return tracer.startSpan(
+function startServerSpan(tracing: ActiveTracing, incoming: string | null, requestId: string): Span {
+  return tracing.tracer.startSpan(
     `${calculatorServiceName}/Add`,
     {
       kind: SpanKind.SERVER,
@@ -177,7 +177,7 @@ function startServerSpan(tracer: Tracer, incoming: string | null, requestId: str
         'summa.request_id': requestId,
       },
     },
-    contextFromTraceparent(incoming),
+    tracing.extract(incoming),
   )
 }
 

@@ -13,13 +13,13 @@ export interface ServiceHooks {
  * The service's tracing from its config. Registered on the lifecycle first so
  * it shuts down last, after the work whose spans it must still export.
  */
-export function startServiceTracing(
+export async function startServiceTracing(
   config: Config,
   service: string,
   lifecycle: Lifecycle,
   hooks: ServiceHooks,
-): Tracing {
-  const tracing = createTracing({
+): Promise<Tracing> {
+  const tracing = await createTracing({
     enabled: config.SUMMA_OTEL_ENABLED,
     sampleRatio: config.SUMMA_OTEL_SAMPLE_RATIO,
     endpoint: config.SUMMA_OTEL_EXPORTER_URL,
