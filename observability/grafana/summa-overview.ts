@@ -142,6 +142,17 @@ const rows: Array<{ title: string; panels: PanelSpec[] }> = [
         unit: 'short',
         queries: p50p99('summa_group_commit_rows'),
       },
+      {
+        title: 'PostgreSQL circuit breaker (0 closed, 1 half-open, 2 open)',
+        kind: 'timeseries',
+        unit: 'short',
+        queries: [
+          {
+            expr: 'max by (instance) (summa_circuit_breaker_state{breaker="postgres"})',
+            legend: '{{instance}}',
+          },
+        ],
+      },
     ],
   },
   {
