@@ -37,6 +37,7 @@ check: node_modules/.install-stamp
 	$(BIN)/biome ci .
 	$(BIN)/tsc -p .
 	scripts/check-generated.sh
+	scripts/check-k6.sh
 
 unit: node_modules/.install-stamp
 	$(NODE) --test 'src/**/*.spec.ts'
@@ -49,3 +50,9 @@ generate: node_modules/.install-stamp
 
 clean:
 	rm -rf .data .test-data .cache
+
+# Benchmark (not part of `make test`): bare grpc-js vs summa on this machine, own PostgreSQL
+# cluster and Kafka broker on ports 19510-19540; writes results/ and docs/PERFORMANCE.md.
+.PHONY: bench
+bench: install
+	$(NODE) bench/run-bench.ts

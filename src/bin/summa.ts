@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { addCommand, migrateCommand, totalCommand } from '../cli/commands.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
+import { loadCommand } from '../load/load-command.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 
@@ -14,6 +15,7 @@ Usage:
   summa total                       print GET /total
   summa migrate [--no-topics]       create the database schema (and the Kafka topics)
   summa calculator|relay|aggregator run one service in the foreground
+  summa load [options]              drive load and report latency (summa load --help)
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -41,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return migrateCommand(config, io, { topics: values['no-topics'] !== true })
     }
+    case 'load':
+      return loadCommand(config, rest, {
+        ...io,
+        progress: (line) => process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`),
+      })
     default:
       io.err(`unknown command: ${command}\n\n${usage}`)
       return 2
