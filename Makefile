@@ -16,6 +16,7 @@ help:
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
 	@echo "make clean   remove local state (.data) and caches"
+	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json

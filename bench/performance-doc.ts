@@ -29,6 +29,8 @@ export interface BenchResults {
   settings: { stepS: number; rates: number[]; p99LimitMs: number; outageS: number }
   machine: Record<string, string | number | number[]>
   sustained: { bare: number; summa: number }
+  /** CPU seconds per second each summa process used while idle (measured during the bare phase). */
+  summaIdleCpuPerS: Record<string, number>
   steps: Step[]
   endToEnd: {
     rate: number
@@ -170,6 +172,10 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     ),
     '',
     '### Where summa’s CPU goes (CPU seconds per step)',
+    '',
+    `Idle, summa’s processes use (CPU seconds per second): ${Object.entries(results.summaIdleCpuPerS)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(', ')}; that is included below.`,
     '',
     '| rate/s | calculator | relay | aggregator | postgres | kafka | event-loop lag p99 ms (calc / relay / agg) | peak RSS MB (calc / relay / agg) |',
     '|---|---|---|---|---|---|---|---|',

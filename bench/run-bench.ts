@@ -22,8 +22,8 @@ import { cpuSeconds, memoryMb, reapedChildrenCpuSeconds, treeCpuSeconds } from '
  */
 const root = fileURLToPath(new URL('../', import.meta.url))
 const env = process.env
-const stepS = Number(env.BENCH_STEP_S ?? 15)
-const rates = (env.BENCH_RATES ?? '500,1000,1500,2000,2500,3000,3500,4000,5000,6000,8000')
+const stepS = Number(env.BENCH_STEP_S ?? 12)
+const rates = (env.BENCH_RATES ?? '250,500,1000,1500,2000,2500,3000,4000,5000,6000,8000')
   .split(',')
   .map(Number)
 const outageS = Number(env.BENCH_OUTAGE_S ?? 60)
@@ -112,6 +112,10 @@ async function bench(): Promise<BenchResults> {
     SUMMA_CALCULATOR_HTTP_PORT: String(ports.calculatorHttp),
     SUMMA_RELAY_HTTP_PORT: String(ports.relayHttp),
     SUMMA_LOG_LEVEL: 'warn',
+    // BENCH_PROFILE=1: CPU profiles of the three services, written when they stop (bench/profile-summary.ts).
+    ...(env.BENCH_PROFILE === '1'
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(logs, 'profiles')}` }
+      : {}),
   }
   const migrate = new BenchProcess(
     'migrate',
@@ -189,7 +193,19 @@ async function bench(): Promise<BenchResults> {
 
   const steps: Step[] = []
   const sustained: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
+  // summa's processes sit idle while the bare server is measured: their idle cost, for the analysis.
+  const idleBefore = { cpu: summaCpu(), at: performance.now() }
+  let summaIdleCpuPerS: Record<string, number> = {}
   for (const target of ['bare', 'summa'] as const) {
+    if (target === 'summa') {
+      const seconds = (performance.now() - idleBefore.at) / 1000
+      summaIdleCpuPerS = Object.fromEntries(
+        Object.entries(summaCpu()).map(([name, cpu]) => [
+          name,
+          Math.round(((cpu - idleBefore.cpu[name]!) / seconds) * 1000) / 1000,
+        ]),
+      )
+    }
     const grpc = `127.0.0.1:${target === 'bare' ? ports.bare : ports.grpc}`
     log(`${target}: warm-up`)
     await runLoadChild(['--grpc', grpc, '--rate', '300', '--duration', '5s'], 'warmup')
@@ -360,6 +376,7 @@ async function bench(): Promise<BenchResults> {
       loadAverageAtEnd: os.loadavg().map((value) => round(value * 100) / 100),
     },
     sustained,
+    summaIdleCpuPerS,
     steps,
     endToEnd,
     outage,
