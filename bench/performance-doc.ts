@@ -19,6 +19,8 @@ export interface Step {
   cpuMsPer1000: number
   clientCpuMsPer1000: number
   eventLoopLagP99Ms?: Record<string, number>
+  /** Adds per group commit, events per relay produce, records per aggregator transaction. */
+  eventsPerBatch?: Record<string, number>
   rssMb?: Record<string, { rssMb: number; peakRssMb: number }>
 }
 
@@ -177,8 +179,8 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
       .map(([name, value]) => `${name} ${value}`)
       .join(', ')}; that is included below.`,
     '',
-    '| rate/s | calculator | relay | aggregator | postgres | kafka | event-loop lag p99 ms (calc / relay / agg) | peak RSS MB (calc / relay / agg) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| rate/s | calculator | relay | aggregator | postgres | kafka | event-loop lag p99 ms (calc / relay / agg) | peak RSS MB (calc / relay / agg) | events per batch (commit / produce / apply) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...steps
       .filter((step) => step.target === 'summa')
       .map((step) => {
@@ -187,7 +189,8 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
         const rss = step.rssMb ?? {}
         return (
           `| ${step.rate} | ${cpu.calculator} | ${cpu.relay} | ${cpu.aggregator} | ${cpu.postgres} | ${cpu.kafka} | ` +
-          `${lag.calculator} / ${lag.relay} / ${lag.aggregator} | ${rss.calculator?.peakRssMb} / ${rss.relay?.peakRssMb} / ${rss.aggregator?.peakRssMb} |`
+          `${lag.calculator} / ${lag.relay} / ${lag.aggregator} | ${rss.calculator?.peakRssMb} / ${rss.relay?.peakRssMb} / ${rss.aggregator?.peakRssMb} | ` +
+          `${step.eventsPerBatch?.groupCommits} / ${step.eventsPerBatch?.relayBatches} / ${step.eventsPerBatch?.consumerBatches} |`
         )
       }),
     '',

@@ -191,6 +191,16 @@ async function bench(): Promise<BenchResults> {
     return lags
   }
 
+  // Batches per hop: with the step's Add count, how well each hop batches.
+  const batchCounts = async (): Promise<Record<string, number>> => ({
+    groupCommits:
+      (await scrapeGauge(metricsUrls.calculator, 'summa_group_commit_rows_count').catch(() => 0)) ?? 0,
+    relayBatches:
+      (await scrapeGauge(metricsUrls.relay, 'summa_relay_batch_events_count').catch(() => 0)) ?? 0,
+    consumerBatches:
+      (await scrapeGauge(metricsUrls.aggregator, 'summa_consumer_batch_records_count').catch(() => 0)) ?? 0,
+  })
+
   const steps: Step[] = []
   const sustained: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
   // summa's processes sit idle while the bare server is measured: their idle cost, for the analysis.
@@ -215,6 +225,7 @@ async function bench(): Promise<BenchResults> {
       for (let attempt = 1; attempt <= 2; attempt++) {
         const cpuBefore = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
         if (target === 'summa') await lagP99Ms() // resets the services' lag histograms
+        const batchesBefore = target === 'summa' ? await batchCounts() : undefined
         const clientBefore = reapedChildrenCpuSeconds()
         const report = await runLoadChild(
           [
@@ -235,6 +246,7 @@ async function bench(): Promise<BenchResults> {
         const lag = target === 'summa' ? await lagP99Ms() : undefined
         if (target === 'summa') await drained()
         const cpuAfter = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
+        const batchesAfter = batchesBefore === undefined ? undefined : await batchCounts()
         const cpuS = Object.fromEntries(
           Object.entries(cpuAfter).map(([name, after]) => [
             name,
@@ -257,6 +269,16 @@ async function bench(): Promise<BenchResults> {
           cpuMsPer1000: report.ok === 0 ? 0 : round((serverCpuS / report.ok) * 1e7) / 10,
           clientCpuMsPer1000: report.ok === 0 ? 0 : round((clientCpuS / report.ok) * 1e7) / 10,
           ...(lag === undefined ? {} : { eventLoopLagP99Ms: lag }),
+          ...(batchesBefore === undefined || batchesAfter === undefined
+            ? {}
+            : {
+                eventsPerBatch: Object.fromEntries(
+                  Object.entries(batchesAfter).map(([hop, after]) => {
+                    const batches = after - batchesBefore[hop]!
+                    return [hop, batches > 0 ? Math.round((report.ok / batches) * 10) / 10 : 0]
+                  }),
+                ),
+              }),
           ...(target === 'summa'
             ? {
                 rssMb: Object.fromEntries(

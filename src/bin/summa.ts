@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util'
 import { addCommand, migrateCommand, totalCommand } from '../cli/commands.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { runUp } from '../cli/up.ts'
-import { loadCommand } from '../load/load-command.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 
@@ -43,11 +42,14 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return migrateCommand(config, io, { topics: values['no-topics'] !== true })
     }
-    case 'load':
+    case 'load': {
+      // Imported on demand: service processes start from this file too and need not carry the load tool.
+      const { loadCommand } = await import('../load/load-command.ts')
       return loadCommand(config, rest, {
         ...io,
         progress: (line) => process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`),
       })
+    }
     default:
       io.err(`unknown command: ${command}\n\n${usage}`)
       return 2
