@@ -328,13 +328,14 @@ async function bench(): Promise<BenchResults> {
   await drained()
 
   // Kafka outage under load: Adds keep flowing into the outbox, then the relay drains it.
-  log(`summa: Kafka outage of ${outageS} s under ${halfRate}/s`)
+  const outageRate = Number(env.BENCH_OUTAGE_RATE ?? halfRate)
+  log(`summa: Kafka outage of ${outageS} s under ${outageRate}/s`)
   const outageLoad = runLoadChild(
     [
       '--grpc',
       `127.0.0.1:${ports.grpc}`,
       '--rate',
-      String(halfRate),
+      String(outageRate),
       '--duration',
       `${outageS + 25}s`,
       '--deadline',
@@ -358,7 +359,7 @@ async function bench(): Promise<BenchResults> {
   await waitFor('outbox drained', 120_000, async () => {
     const [row] = await sql<{ pending: string; now: Date }[]>`
       select count(*) as pending, clock_timestamp() as now from outbox where published_at is null`
-    if (row !== undefined && Number(row.pending) <= Math.max(50, halfRate / 10)) drainedAt = row.now
+    if (row !== undefined && Number(row.pending) <= Math.max(50, outageRate / 10)) drainedAt = row.now
     return drainedAt !== undefined
   })
   const [drain = { first: null, published: '0' }] = await sql<{ first: Date | null; published: string }[]>`
@@ -368,7 +369,7 @@ async function bench(): Promise<BenchResults> {
   await drained()
   const drainSeconds = drain.first === null ? 0 : (drainedAt!.getTime() - drain.first.getTime()) / 1000
   const outage = {
-    rate: halfRate,
+    rate: outageRate,
     outageS,
     backlogAtRestart: Number(backlogAtRestart),
     firstPublishAfterRestartS:
