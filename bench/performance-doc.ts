@@ -31,6 +31,8 @@ export interface BenchResults {
   settings: { stepS: number; rates: number[]; p99LimitMs: number; outageS: number }
   machine: Record<string, string | number | number[]>
   sustained: { bare: number; summa: number }
+  /** Highest rate answered at ≥ 95 % with < 1 % errors, whatever the p99. */
+  capacity: { bare: number; summa: number }
   /** CPU seconds per second each summa process used while idle (measured during the bare phase). */
   summaIdleCpuPerS: Record<string, number>
   steps: Step[]
@@ -74,9 +76,13 @@ export function targetsOf(results: BenchResults) {
   const { sustained, steps, endToEnd, outage } = results
   const passedAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
     steps.find((step) => step.target === target && step.rate === rate && step.passed)
-  const summaStep = passedAt('summa', sustained.summa)
+  const lastAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
+    steps.findLast((step) => step.target === target && step.rate === rate)
+  // With no passing step (a busy machine), the highest rate summa kept up with stands in.
+  const summaRate = sustained.summa > 0 ? sustained.summa : results.capacity.summa
+  const summaStep = passedAt('summa', summaRate) ?? lastAt('summa', summaRate)
   // CPU per call compared at the same rate, so both pay the same fixed overheads per second.
-  const bareStep = passedAt('bare', sustained.summa) ?? passedAt('bare', sustained.bare)
+  const bareStep = lastAt('bare', summaRate)
   const cpuRatio =
     summaStep && bareStep && bareStep.cpuMsPer1000 > 0 ? summaStep.cpuMsPer1000 / bareStep.cpuMsPer1000 : NaN
   const peakRss = Math.max(...Object.values(summaStep?.rssMb ?? {}).map((memory) => memory.peakRssMb), 0)
@@ -148,7 +154,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     '',
     `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
       `each rate held ${settings.stepS} s after a 5 s warm-up; a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
-      'and no error (a failed step is tried once more before the search stops). CPU is utime+stime from /proc for ' +
+      'and no error (a failed step is tried once more); the sweep goes on while the target keeps up with the offered rate. CPU is utime+stime from /proc for ' +
       'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
       'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',
     '',
@@ -159,6 +165,9 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     ...targetsOf(results).map(
       (row, index) => `| ${index + 1} | ${row.target} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`,
     ),
+    '',
+    `Highest rate each kept up with (≥ 95 % answered, < 1 % errors), whatever its p99: bare ` +
+      `${results.capacity.bare}/s, summa ${results.capacity.summa}/s.`,
     '',
     '![Add p99 vs arrival rate](performance-chart.svg)',
     '',
