@@ -153,7 +153,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran.',
     '',
     `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
-      `each rate held ${settings.stepS} s after a 5 s warm-up; a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
+      `each rate held ${settings.stepS} s after a warm-up at 500/s (8 s bare, 20 s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
       'and no error (a failed step is tried once more); the sweep goes on while the target keeps up with the offered rate. CPU is utime+stime from /proc for ' +
       'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
       'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',

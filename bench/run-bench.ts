@@ -219,7 +219,11 @@ async function bench(): Promise<BenchResults> {
     }
     const grpc = `127.0.0.1:${target === 'bare' ? ports.bare : ports.grpc}`
     log(`${target}: warm-up`)
-    await runLoadChild(['--grpc', grpc, '--rate', '300', '--duration', '5s'], 'warmup')
+    // Long enough for V8's and the broker JVM's JIT compilers to finish with the hot paths.
+    await runLoadChild(
+      ['--grpc', grpc, '--rate', '500', '--duration', target === 'bare' ? '8s' : '20s'],
+      'warmup',
+    )
     if (target === 'summa') await drained()
     let previousPassed = true
     for (const rate of rates) {
