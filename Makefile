@@ -22,6 +22,7 @@ help:
 	@echo "make observability-check  promtool checks and alert rule tests"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
 	@echo "make clean   remove local state (database contents, .data) and caches"
+	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json
@@ -52,6 +53,7 @@ check: node_modules/.install-stamp
 	$(BIN)/biome ci .
 	$(BIN)/tsc -p .
 	scripts/check-generated.sh
+	scripts/check-k6.sh
 
 unit: node_modules/.install-stamp
 	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts'
@@ -91,3 +93,9 @@ test-tools:
 clean:
 	-@test -x $(NODE) && $(NODE) src/bin/summa.ts reset --yes
 	rm -rf .data .test-data .cache
+
+# Benchmark (not part of `make test`): bare grpc-js vs summa on this machine, own PostgreSQL
+# cluster and Kafka broker on ports 19510-19540; writes results/ and docs/PERFORMANCE.md.
+.PHONY: bench
+bench: install
+	$(NODE) bench/run-bench.ts

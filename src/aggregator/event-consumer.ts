@@ -16,6 +16,8 @@ import { checkStoredOffsets } from './topic-guard.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
+const kafkaCommitIntervalMs = 1000
+
 export interface EventConsumerOptions {
   sql: Sql
   brokers: string[]
@@ -52,6 +54,9 @@ export class EventConsumer {
   readonly #options: EventConsumerOptions
   #dataLoss: SummaError | undefined
   #topicId: string | null = null
+  /** Last message per partition not yet committed to Kafka (see #commitToKafka). */
+  readonly #uncommitted = new Map<number, RawMessage>()
+  #lastKafkaCommitAt = 0
 
   constructor(options: EventConsumerOptions) {
     this.#options = options
@@ -135,6 +140,8 @@ export class EventConsumer {
         if (signal.aborted) break
       }
     } finally {
+      // Messages of a closed stream cannot be committed any more.
+      this.#uncommitted.clear()
       signal.removeEventListener('abort', onAbort)
       await close()
     }
@@ -305,15 +312,23 @@ export class EventConsumer {
     }
   }
 
-  /** Informational only (lag tools read it); PostgreSQL's offsets are the ones that count. */
+  /**
+   * Informational only (lag tools read it); PostgreSQL's offsets are the ones
+   * that count. So at most once per interval, not per batch: each commit is a
+   * write to __consumer_offsets that costs the broker CPU, and lag tools can
+   * well be a second behind.
+   */
   #commitToKafka(batch: RawMessage[], log: Logger): void {
-    const last = new Map<number, RawMessage>()
-    for (const message of batch) last.set(message.partition, message)
-    for (const message of last.values()) {
+    for (const message of batch) this.#uncommitted.set(message.partition, message)
+    const now = Date.now()
+    if (now - this.#lastKafkaCommitAt < kafkaCommitIntervalMs) return
+    this.#lastKafkaCommitAt = now
+    for (const message of this.#uncommitted.values()) {
       Promise.resolve(message.commit()).catch((error: unknown) =>
         log.debug({ err: error, partition: message.partition }, 'kafka offset commit failed'),
       )
     }
+    this.#uncommitted.clear()
   }
 }
 

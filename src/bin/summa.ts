@@ -22,6 +22,7 @@ Usage:
                                     compare a client ledger with what was applied; exit 1 on any anomaly
   summa dlq redrive [--skip-invalid] [--dry-run]
                                     send dead letters that decode now back to their topic
+  summa load [options]              drive load and report latency (summa load --help)
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -82,6 +83,14 @@ async function main(argv: string[]): Promise<number> {
         { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },
         io,
       )
+    }
+    case 'load': {
+      // Imported on demand: service processes start from this file too and need not carry the load tool.
+      const { loadCommand } = await import('../load/load-command.ts')
+      return loadCommand(config, rest, {
+        ...io,
+        progress: (line) => process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`),
+      })
     }
     default:
       io.err(`unknown command: ${command}\n\n${usage}`)

@@ -8,6 +8,9 @@ import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
 import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
+/** Passes run at once while a backlog lasts (each holds one pooled connection). */
+const backlogPasses = 2
+
 export interface OutboxRelayOptions {
   sql: Sql
   producer: RawProducer
@@ -48,16 +51,25 @@ export class OutboxRelay {
     this.#wakeWaiter?.()
   }
 
-  /** Runs passes until `signal` aborts; the pass in progress always completes. */
+  /** Runs passes until `signal` aborts; the passes in progress always complete. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0
+    let backlog = false
     while (!signal.aborted) {
-      let published: number
+      let published: number[]
       try {
-        published = await this.publishOnce()
+        // While a backlog lasts, passes overlap: SKIP LOCKED gives each its own rows,
+        // so one batch is being produced while the next is claimed and marked.
+        const passes = await Promise.allSettled(
+          Array.from({ length: backlog ? backlogPasses : 1 }, () => this.publishOnce()),
+        )
+        const failed = passes.find((pass) => pass.status === 'rejected')
+        if (failed !== undefined) throw failed.reason
+        published = passes.map((pass) => (pass as PromiseFulfilledResult<number>).value)
         failures = 0
       } catch (error) {
         failures++
+        backlog = false
         this.#options.metrics.publishErrors.inc()
         const delayMs = backoffMs(failures)
         this.#options.log.warn(
@@ -68,7 +80,8 @@ export class OutboxRelay {
         continue
       }
       // A full batch means more is probably waiting: go again without sleeping.
-      if (published < this.#options.batchSize) await this.#waitForWork(signal)
+      backlog = published.some((count) => count >= this.#options.batchSize)
+      if (!backlog) await this.#waitForWork(signal)
     }
   }
 

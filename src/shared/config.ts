@@ -40,8 +40,8 @@ const schema = z.object({
   SUMMA_REPLAY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60_000),
   SUMMA_GROUP_COMMIT_WAIT_MS: z.coerce.number().min(0).max(100).default(2),
   SUMMA_GROUP_COMMIT_MAX_ROWS: positiveInt.max(10_000).default(500),
-  // Capped so one produce stays well under the broker's default 1 MiB batch limit per partition.
-  SUMMA_RELAY_BATCH_SIZE: positiveInt.max(5000).default(1000),
+  // Capped so one produce stays under the broker's default 1 MiB record-batch limit per partition.
+  SUMMA_RELAY_BATCH_SIZE: positiveInt.max(5000).default(4000),
   SUMMA_RELAY_POLL_INTERVAL_MS: positiveInt.default(1000),
   SUMMA_AGGREGATOR_BATCH_SIZE: positiveInt.max(50_000).default(2000),
   SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(5),

@@ -57,6 +57,8 @@ export function outcomeOf(code: status): LedgerOutcome {
 export class LedgerWriter {
   readonly #stream: WriteStream
   #count = 0
+  /** One wait shared by every writer that hit backpressure, not one listener each. */
+  #drained: Promise<void> | undefined
 
   constructor(file: string) {
     this.#stream = createWriteStream(file, { flags: 'a' })
@@ -68,7 +70,11 @@ export class LedgerWriter {
 
   async record(entry: LedgerEntry): Promise<void> {
     this.#count++
-    if (!this.#stream.write(`${JSON.stringify(entry)}\n`)) await once(this.#stream, 'drain')
+    if (this.#stream.write(`${JSON.stringify(entry)}\n`)) return
+    this.#drained ??= once(this.#stream, 'drain').then(() => {
+      this.#drained = undefined
+    })
+    await this.#drained
   }
 
   close(): Promise<void> {

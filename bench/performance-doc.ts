@@ -1,0 +1,244 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { LatencySummary } from '../src/load/latency-histogram.ts'
+import { renderChart } from './performance-chart.ts'
+
+export interface Step {
+  target: 'bare' | 'summa'
+  rate: number
+  attempt: number
+  throughputPerS: number
+  requests: number
+  errors: number
+  errorsByCode: Record<string, number>
+  latency: LatencySummary
+  passed: boolean
+  /** CPU seconds per process during the step (and, for summa, until its events were applied). */
+  cpuS: Record<string, number>
+  cpuMsPer1000: number
+  clientCpuMsPer1000: number
+  eventLoopLagP99Ms?: Record<string, number>
+  /** Adds per group commit, events per relay produce, records per aggregator transaction. */
+  eventsPerBatch?: Record<string, number>
+  rssMb?: Record<string, { rssMb: number; peakRssMb: number }>
+}
+
+export interface BenchResults {
+  startedAt: string
+  finishedAt: string
+  command: string
+  settings: { stepS: number; rates: number[]; p99LimitMs: number; outageS: number }
+  machine: Record<string, string | number | number[]>
+  sustained: { bare: number; summa: number }
+  /** Highest rate answered at ≥ 95 % with < 1 % errors, whatever the p99. */
+  capacity: { bare: number; summa: number }
+  /** CPU seconds per second each summa process used while idle (measured during the bare phase). */
+  summaIdleCpuPerS: Record<string, number>
+  steps: Step[]
+  endToEnd: {
+    rate: number
+    add: LatencySummary
+    total: LatencySummary
+    endToEnd: { probes: number; failed: number; latency: LatencySummary }
+    eventLoopLagP99Ms: Record<string, number>
+    errors: number
+  }
+  outage: {
+    rate: number
+    outageS: number
+    backlogAtRestart: number
+    firstPublishAfterRestartS: number | null
+    published: number
+    drainSeconds: number
+    drainRatePerS: number
+    addErrors: number
+    addLatency: LatencySummary
+  }
+}
+
+/** Writes the raw results, the chart and docs/PERFORMANCE.md; returns the files written. */
+export async function writePerformanceDoc(root: string, results: BenchResults): Promise<string[]> {
+  const stamp = results.startedAt.replace(/[-:]/g, '').slice(0, 13)
+  const resultsFile = path.join(root, 'results', `bench-${stamp}.json`)
+  await mkdir(path.dirname(resultsFile), { recursive: true })
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
+  const chartFile = path.join(root, 'docs/performance-chart.svg')
+  await writeFile(chartFile, renderChart(results.steps, results.settings.p99LimitMs))
+  const analysisFile = path.join(root, 'bench/performance-analysis.md')
+  const analysis = existsSync(analysisFile) ? await readFile(analysisFile, 'utf8') : ''
+  const docFile = path.join(root, 'docs/PERFORMANCE.md')
+  await writeFile(docFile, renderDoc(results, path.relative(path.join(root, 'docs'), resultsFile), analysis))
+  return [resultsFile, chartFile, docFile]
+}
+
+export function targetsOf(results: BenchResults) {
+  const { sustained, steps, endToEnd, outage } = results
+  const passedAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
+    steps.find((step) => step.target === target && step.rate === rate && step.passed)
+  const lastAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
+    steps.findLast((step) => step.target === target && step.rate === rate)
+  // With no passing step (a busy machine), the highest rate summa kept up with stands in.
+  const summaRate = sustained.summa > 0 ? sustained.summa : results.capacity.summa
+  const summaStep = passedAt('summa', summaRate) ?? lastAt('summa', summaRate)
+  // CPU per call compared at the same rate, so both pay the same fixed overheads per second.
+  const bareStep = lastAt('bare', summaRate)
+  const cpuRatio =
+    summaStep && bareStep && bareStep.cpuMsPer1000 > 0 ? summaStep.cpuMsPer1000 / bareStep.cpuMsPer1000 : NaN
+  const peakRss = Math.max(...Object.values(summaStep?.rssMb ?? {}).map((memory) => memory.peakRssMb), 0)
+  const maxLag = Math.max(...Object.values(summaStep?.eventLoopLagP99Ms ?? {}), 0)
+  const rateShare = sustained.bare > 0 ? sustained.summa / sustained.bare : 0
+  return [
+    {
+      target: "summa's sustained Add rate ≥ 60 % of the bare server's",
+      measured: `${sustained.summa}/s vs ${sustained.bare}/s = ${(rateShare * 100).toFixed(0)} %`,
+      met: rateShare >= 0.6,
+    },
+    {
+      target: "CPU per Add, all summa processes ≤ 3× the bare server's per call",
+      measured: `${summaStep?.cpuMsPer1000 ?? '?'} vs ${bareStep?.cpuMsPer1000 ?? '?'} CPU-ms per 1,000 = ${cpuRatio.toFixed(1)}×`,
+      met: cpuRatio <= 3,
+    },
+    {
+      target: `end-to-end p99 ≤ 100 ms at half the sustained rate (${endToEnd.rate}/s)`,
+      measured: `p99 ${endToEnd.endToEnd.latency.p99Ms} ms (p50 ${endToEnd.endToEnd.latency.p50Ms} ms, ${endToEnd.endToEnd.probes} probes)`,
+      met:
+        endToEnd.endToEnd.failed === 0 &&
+        endToEnd.endToEnd.latency.count > 0 &&
+        endToEnd.endToEnd.latency.p99Ms <= 100,
+    },
+    {
+      target: 'GET /total p99 ≤ 10 ms while the Add load runs',
+      measured: `p99 ${endToEnd.total.p99Ms} ms over ${endToEnd.total.count} requests`,
+      met: endToEnd.total.count > 0 && endToEnd.total.p99Ms <= 10,
+    },
+    {
+      target: `relay drains the backlog of a ${outage.outageS} s Kafka outage at ≥ 20,000 events/s`,
+      measured: `${outage.drainRatePerS}/s (${outage.published} events in ${outage.drainSeconds} s)`,
+      met: outage.drainRatePerS >= 20_000,
+    },
+    {
+      target: 'each Node process ≤ 150 MB RSS, event-loop lag p99 ≤ 20 ms at the sustained rate',
+      measured: `peak RSS ${peakRss} MB, lag p99 ${maxLag} ms`,
+      met: summaStep !== undefined && peakRss <= 150 && maxLag <= 20,
+    },
+  ]
+}
+
+function renderDoc(results: BenchResults, resultsLink: string, analysis: string): string {
+  const { machine, settings, steps, endToEnd, outage } = results
+  const lines: string[] = [
+    '# Performance',
+    '',
+    '<!-- Generated by `make bench` (bench/run-bench.ts); the analysis at the end comes from',
+    '     bench/performance-analysis.md. Edit those, not this file. -->',
+    '',
+    `Reproduce: \`make bench\` (about ${Math.round((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 60_000)} minutes; stops by itself). ` +
+      `Raw results of this run: [${path.basename(resultsLink)}](${resultsLink}).`,
+    '',
+    '## The machine and the run',
+    '',
+    '| fact | value |',
+    '|---|---|',
+    `| run | ${results.startedAt} → ${results.finishedAt} |`,
+    `| CPU | ${machine.cores} cores, ${machine.cpuModel} |`,
+    `| memory | ${machine.memoryGb} GB |`,
+    `| kernel | ${machine.kernel} |`,
+    `| Node.js | ${machine.node} |`,
+    `| PostgreSQL | ${machine.postgres} (the bench's own cluster, synchronous_commit=on, fsync=on) |`,
+    `| Kafka | ${machine.kafka} (one broker, the bench's own; producer acks=all, idempotent) |`,
+    `| load average at start / end | ${(machine.loadAverageAtStart as number[]).join(' ')} / ${(machine.loadAverageAtEnd as number[]).join(' ')} |`,
+    '',
+    'Everything runs on this one machine: the load client, the bare server, the three summa services,',
+    'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran.',
+    '',
+    `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
+      `each rate held ${settings.stepS} s after a warm-up at 500/s (8 s bare, 20 s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
+      'and no error (a failed step is tried once more); the sweep goes on while the target keeps up with the offered rate. CPU is utime+stime from /proc for ' +
+      'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
+      'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',
+    '',
+    '## Results',
+    '',
+    '| target | what | measured | met |',
+    '|---|---|---|---|',
+    ...targetsOf(results).map(
+      (row, index) => `| ${index + 1} | ${row.target} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`,
+    ),
+    '',
+    `Highest rate each kept up with (≥ 95 % answered, < 1 % errors), whatever its p99: bare ` +
+      `${results.capacity.bare}/s, summa ${results.capacity.summa}/s.`,
+    '',
+    '![Add p99 vs arrival rate](performance-chart.svg)',
+    '',
+    '## Steps',
+    '',
+    '| target | rate/s | ok/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server CPU-ms per 1,000 | client CPU-ms per 1,000 | pass |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...steps.map(
+      (step) =>
+        `| ${step.target} | ${step.rate} | ${step.throughputPerS} | ${step.latency.p50Ms} | ${step.latency.p90Ms} | ` +
+        `${step.latency.p99Ms} | ${step.latency.p999Ms} | ${step.latency.maxMs} | ${step.errors}${formatCodes(step.errorsByCode)} | ` +
+        `${step.cpuMsPer1000} | ${step.clientCpuMsPer1000} | ${step.passed ? 'yes' : 'no'} |`,
+    ),
+    '',
+    '### Where summa’s CPU goes (CPU seconds per step)',
+    '',
+    `Idle, summa’s processes use (CPU seconds per second): ${Object.entries(results.summaIdleCpuPerS)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(', ')}; that is included below.`,
+    '',
+    '| rate/s | calculator | relay | aggregator | postgres | kafka | event-loop lag p99 ms (calc / relay / agg) | peak RSS MB (calc / relay / agg) | events per batch (commit / produce / apply) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...steps
+      .filter((step) => step.target === 'summa')
+      .map((step) => {
+        const cpu = step.cpuS
+        const lag = step.eventLoopLagP99Ms ?? {}
+        const rss = step.rssMb ?? {}
+        return (
+          `| ${step.rate} | ${cpu.calculator} | ${cpu.relay} | ${cpu.aggregator} | ${cpu.postgres} | ${cpu.kafka} | ` +
+          `${lag.calculator} / ${lag.relay} / ${lag.aggregator} | ${rss.calculator?.peakRssMb} / ${rss.relay?.peakRssMb} / ${rss.aggregator?.peakRssMb} | ` +
+          `${step.eventsPerBatch?.groupCommits} / ${step.eventsPerBatch?.relayBatches} / ${step.eventsPerBatch?.consumerBatches} |`
+        )
+      }),
+    '',
+    `## End to end at ${endToEnd.rate}/s (half the sustained rate)`,
+    '',
+    'Probe Adds (one at a time) add 1 while the load’s Adds use multiples of 10^9, so the total modulo 10^9',
+    'shows when a probe became visible in `GET /total`, polled every 5 ms; those polls are the GET /total',
+    'latencies below, measured while the Add load ran.',
+    '',
+    '| what | count | p50 ms | p90 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|---|',
+    latencyRow('Add', endToEnd.add),
+    latencyRow('GET /total', endToEnd.total),
+    latencyRow('Add answered → visible in GET /total', endToEnd.endToEnd.latency),
+    '',
+    `Errors: ${endToEnd.errors}; failed probes: ${endToEnd.endToEnd.failed}. Event-loop lag p99 (ms): ` +
+      Object.entries(endToEnd.eventLoopLagP99Ms)
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', '),
+    '',
+    `## Kafka outage of ${outage.outageS} s under ${outage.rate} Adds/s`,
+    '',
+    '| what | value |',
+    '|---|---|',
+    `| backlog in the outbox when the broker came back | ${outage.backlogAtRestart} events |`,
+    `| first publish after the broker process was restarted | ${outage.firstPublishAfterRestartS ?? '?'} s |`,
+    `| drained | ${outage.published} events in ${outage.drainSeconds} s = **${outage.drainRatePerS} events/s** |`,
+    `| Add errors during the whole run (outage included) | ${outage.addErrors} |`,
+    `| Add p99 during the run | ${outage.addLatency.p99Ms} ms |`,
+    '',
+  ]
+  return `${lines.join('\n')}${analysis === '' ? '' : `\n${analysis.trim()}\n`}`
+}
+
+function latencyRow(name: string, latency: LatencySummary): string {
+  return `| ${name} | ${latency.count} | ${latency.p50Ms} | ${latency.p90Ms} | ${latency.p99Ms} | ${latency.maxMs} |`
+}
+
+function formatCodes(codes: Record<string, number>): string {
+  const entries = Object.entries(codes)
+  return entries.length === 0 ? '' : ` (${entries.map(([code, n]) => `${code} ${n}`).join(', ')})`
+}

@@ -1,0 +1,467 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import postgres from 'postgres'
+import { CalculatorClient } from '../src/cli/calculator-client.ts'
+import type { LoadReport } from '../src/load/load-report.ts'
+import { sleep } from '../src/shared/sleep.ts'
+import { BenchProcess, httpOk, kafkaAnswers, scrapeGauge, waitFor } from './bench-process.ts'
+import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
+import { startPgCluster } from './pg-cluster.ts'
+import { cpuSeconds, memoryMb, reapedChildrenCpuSeconds, treeCpuSeconds } from './proc-stats.ts'
+
+/**
+ * `make bench`: starts a PostgreSQL cluster, a Kafka broker and summa's three
+ * services of its own, plus a bare grpc-js server, and measures both with the
+ * same load client in the same run: increasing arrival rates, each held for a
+ * fixed time; a step passes with Add p99 <= 50 ms and no error. Then summa at
+ * half its sustained rate with end-to-end probes, then a Kafka outage under
+ * load and the relay's drain rate. Writes results/ and docs/PERFORMANCE.md.
+ */
+const root = fileURLToPath(new URL('../', import.meta.url))
+const env = process.env
+const stepS = Number(env.BENCH_STEP_S ?? 12)
+const rates = (env.BENCH_RATES ?? '250,500,1000,1500,2000,2500,3000,4000,5000,6000,8000')
+  .split(',')
+  .map(Number)
+const outageS = Number(env.BENCH_OUTAGE_S ?? 60)
+const p99LimitMs = 50
+const ports = {
+  pg: 19510,
+  kafka: 19520,
+  grpc: 19530,
+  http: 19531,
+  calculatorHttp: 19532,
+  relayHttp: 19533,
+  bare: 19540,
+}
+const summaCli = path.join(root, 'src/bin/summa.ts')
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'summa-bench-'))
+// PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the dir.
+await chmod(work, 0o755)
+const logs = path.join(root, 'results/tmp')
+await mkdir(logs, { recursive: true })
+const cleanups: Array<() => Promise<void> | void> = []
+const cleanup = async (): Promise<void> => {
+  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => {})
+  cleanups.length = 0
+  await rm(work, { recursive: true, force: true })
+}
+// The bench stops by itself whatever happens.
+const budget = setTimeout(() => {
+  console.error('bench: over its 15-minute budget; stopping')
+  void cleanup().finally(() => process.exit(1))
+}, 15 * 60_000)
+process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+
+const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`)
+
+try {
+  const results = await bench()
+  const files = await writePerformanceDoc(root, results)
+  log(`wrote ${files.join(', ')}`)
+} finally {
+  clearTimeout(budget)
+  await cleanup()
+}
+
+async function bench(): Promise<BenchResults> {
+  const startedAt = new Date().toISOString()
+  const loadAverage = os.loadavg()
+  log(`work dir ${work}`)
+  const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
+  cleanups.push(() => pg.stop())
+  const admin = postgres(pg.url.replace(/\/summa$/, '/postgres'), { max: 1, onnotice: () => {} })
+  const [{ server_version: pgVersion } = { server_version: '?' }] = await admin<
+    { server_version: string }[]
+  >`show server_version`
+  await admin.end()
+
+  const kafkaEnv = {
+    ...env,
+    SUMMA_DATA_DIR: path.join(work, 'kafka'),
+    KAFKA_PORT: String(ports.kafka),
+    KAFKA_CONTROLLER_PORT: String(ports.kafka + 1),
+  }
+  const bootstrap = `127.0.0.1:${ports.kafka}`
+  const startKafka = async (): Promise<BenchProcess> => {
+    const broker = new BenchProcess(
+      'kafka',
+      path.join(root, 'scripts/kafka/run.sh'),
+      [],
+      kafkaEnv,
+      `${logs}/kafka.log`,
+    )
+    await waitFor('kafka', 180_000, () => kafkaAnswers(bootstrap))
+    return broker
+  }
+  let kafka = await startKafka()
+  cleanups.push(() => kafka.stop(60_000))
+  log(`postgres ${pgVersion} on ${ports.pg}, kafka on ${ports.kafka}`)
+
+  const summaEnv = {
+    ...env,
+    DATABASE_URL: pg.url,
+    KAFKA_BOOTSTRAP_SERVERS: bootstrap,
+    SUMMA_DATA_DIR: path.join(work, 'data'),
+    SUMMA_GRPC_PORT: String(ports.grpc),
+    SUMMA_HTTP_PORT: String(ports.http),
+    SUMMA_CALCULATOR_HTTP_PORT: String(ports.calculatorHttp),
+    SUMMA_RELAY_HTTP_PORT: String(ports.relayHttp),
+    SUMMA_LOG_LEVEL: 'warn',
+    // BENCH_PROFILE=1: CPU profiles of the three services, written when they stop (bench/profile-summary.ts).
+    ...(env.BENCH_PROFILE === '1'
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(logs, 'profiles')}` }
+      : {}),
+  }
+  const migrate = new BenchProcess(
+    'migrate',
+    process.execPath,
+    [summaCli, 'migrate'],
+    summaEnv,
+    `${logs}/migrate.log`,
+  )
+  if ((await migrate.exited) !== 0) throw new Error(`summa migrate failed; see ${logs}/migrate.log`)
+  const services = {
+    calculator: new BenchProcess(
+      'calculator',
+      process.execPath,
+      [summaCli, 'calculator'],
+      summaEnv,
+      `${logs}/calculator.log`,
+    ),
+    relay: new BenchProcess('relay', process.execPath, [summaCli, 'relay'], summaEnv, `${logs}/relay.log`),
+    aggregator: new BenchProcess(
+      'aggregator',
+      process.execPath,
+      [summaCli, 'aggregator'],
+      summaEnv,
+      `${logs}/aggregator.log`,
+    ),
+  }
+  cleanups.push(async () => {
+    await services.calculator.stop()
+    await Promise.all([services.relay.stop(), services.aggregator.stop()])
+  })
+  const metricsUrls = {
+    calculator: `http://127.0.0.1:${ports.calculatorHttp}/metrics`,
+    relay: `http://127.0.0.1:${ports.relayHttp}/metrics`,
+    aggregator: `http://127.0.0.1:${ports.http}/metrics`,
+  }
+  for (const port of [ports.http, ports.calculatorHttp, ports.relayHttp])
+    await waitFor(`service on ${port}`, 60_000, () => httpOk(`http://127.0.0.1:${port}/health`))
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
+  cleanups.push(() => sql.end())
+
+  const bare = new BenchProcess(
+    'bare',
+    process.execPath,
+    [path.join(root, 'bench/bare-server.ts'), String(ports.bare)],
+    env,
+    `${logs}/bare.log`,
+  )
+  cleanups.push(() => bare.stop())
+  await waitFor('bare server', 30_000, () => grpcAnswers(`127.0.0.1:${ports.bare}`))
+
+  const summaCpu = (): Record<string, number> => ({
+    calculator: cpuSeconds(services.calculator.pid),
+    relay: cpuSeconds(services.relay.pid),
+    aggregator: cpuSeconds(services.aggregator.pid),
+    postgres: treeCpuSeconds(pg.postmasterPid),
+    kafka: cpuSeconds(kafka.pid),
+  })
+  const drained = async (): Promise<void> => {
+    // The step's cost includes relaying and applying what it accepted.
+    await waitFor('pipeline drained', 120_000, async () => {
+      const [row] = await sql<{ accepted: string; applied: string }[]>`
+        select (select count(*) from add_requests) as accepted,
+               (select coalesce(sum(applied_count), 0) from partition_totals) as applied`
+      return row !== undefined && BigInt(row.applied) >= BigInt(row.accepted)
+    })
+  }
+  const lagP99Ms = async (): Promise<Record<string, number>> => {
+    const lags: Record<string, number> = {}
+    for (const [name, url] of Object.entries(metricsUrls))
+      lags[name] =
+        Math.round(((await scrapeGauge(url, 'nodejs_eventloop_lag_p99_seconds').catch(() => 0)) ?? 0) * 1e5) /
+        100
+    return lags
+  }
+
+  // Batches per hop: with the step's Add count, how well each hop batches.
+  const batchCounts = async (): Promise<Record<string, number>> => ({
+    groupCommits:
+      (await scrapeGauge(metricsUrls.calculator, 'summa_group_commit_rows_count').catch(() => 0)) ?? 0,
+    relayBatches:
+      (await scrapeGauge(metricsUrls.relay, 'summa_relay_batch_events_count').catch(() => 0)) ?? 0,
+    consumerBatches:
+      (await scrapeGauge(metricsUrls.aggregator, 'summa_consumer_batch_records_count').catch(() => 0)) ?? 0,
+  })
+
+  const steps: Step[] = []
+  const sustained: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
+  const capacity: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
+  // summa's processes sit idle while the bare server is measured: their idle cost, for the analysis.
+  const idleBefore = { cpu: summaCpu(), at: performance.now() }
+  let summaIdleCpuPerS: Record<string, number> = {}
+  for (const target of ['bare', 'summa'] as const) {
+    if (target === 'summa') {
+      const seconds = (performance.now() - idleBefore.at) / 1000
+      summaIdleCpuPerS = Object.fromEntries(
+        Object.entries(summaCpu()).map(([name, cpu]) => [
+          name,
+          Math.round(((cpu - idleBefore.cpu[name]!) / seconds) * 1000) / 1000,
+        ]),
+      )
+    }
+    const grpc = `127.0.0.1:${target === 'bare' ? ports.bare : ports.grpc}`
+    log(`${target}: warm-up`)
+    // Long enough for V8's and the broker JVM's JIT compilers to finish with the hot paths.
+    await runLoadChild(
+      ['--grpc', grpc, '--rate', '500', '--duration', target === 'bare' ? '8s' : '20s'],
+      'warmup',
+    )
+    if (target === 'summa') await drained()
+    let previousPassed = true
+    for (const rate of rates) {
+      let step: Step | undefined
+      let keptUp = false
+      // A failed step is tried once more, unless the rate below failed too (then it is past the limit).
+      for (let attempt = 1; attempt <= (previousPassed ? 2 : 1); attempt++) {
+        const cpuBefore = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
+        if (target === 'summa') await lagP99Ms() // resets the services' lag histograms
+        const batchesBefore = target === 'summa' ? await batchCounts() : undefined
+        const clientBefore = reapedChildrenCpuSeconds()
+        const report = await runLoadChild(
+          [
+            '--grpc',
+            grpc,
+            '--rate',
+            String(rate),
+            '--duration',
+            `${stepS}s`,
+            '--max-p99',
+            String(p99LimitMs),
+            '--max-error-rate',
+            '0',
+          ],
+          `${target}-${rate}`,
+        )
+        const clientCpuS = reapedChildrenCpuSeconds() - clientBefore
+        const lag = target === 'summa' ? await lagP99Ms() : undefined
+        if (target === 'summa') await drained()
+        const cpuAfter = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
+        const batchesAfter = batchesBefore === undefined ? undefined : await batchCounts()
+        const cpuS = Object.fromEntries(
+          Object.entries(cpuAfter).map(([name, after]) => [
+            name,
+            round((after - (cpuBefore as Record<string, number>)[name]!) * 1000) / 1000,
+          ]),
+        )
+        const add = report.byOperation.add!
+        const serverCpuS = Object.values(cpuS).reduce((sum, value) => sum + value, 0)
+        step = {
+          target,
+          rate,
+          attempt,
+          throughputPerS: report.throughputPerS,
+          requests: report.requests,
+          errors: report.errors,
+          errorsByCode: report.errorsByCode,
+          latency: add.latency,
+          passed: report.errors === 0 && add.latency.p99Ms <= p99LimitMs,
+          cpuS,
+          cpuMsPer1000: report.ok === 0 ? 0 : round((serverCpuS / report.ok) * 1e7) / 10,
+          clientCpuMsPer1000: report.ok === 0 ? 0 : round((clientCpuS / report.ok) * 1e7) / 10,
+          ...(lag === undefined ? {} : { eventLoopLagP99Ms: lag }),
+          ...(batchesBefore === undefined || batchesAfter === undefined
+            ? {}
+            : {
+                eventsPerBatch: Object.fromEntries(
+                  Object.entries(batchesAfter).map(([hop, after]) => {
+                    const batches = after - batchesBefore[hop]!
+                    return [hop, batches > 0 ? Math.round((report.ok / batches) * 10) / 10 : 0]
+                  }),
+                ),
+              }),
+          ...(target === 'summa'
+            ? {
+                rssMb: Object.fromEntries(
+                  Object.entries(services).map(([name, service]) => [name, memoryMb(service.pid)]),
+                ),
+              }
+            : {}),
+        }
+        log(
+          `${target} ${rate}/s: ${step.throughputPerS} ok/s p99 ${step.latency.p99Ms} ms errors ${step.errors} ` +
+            `cpu ${step.cpuMsPer1000} ms/1000 ${step.passed ? 'PASS' : 'FAIL'}`,
+        )
+        steps.push(step)
+        keptUp ||= step.throughputPerS >= 0.95 * rate && step.errors <= 0.01 * step.requests
+        if (step.passed) break
+      }
+      if (step === undefined) break
+      if (step.passed) sustained[target] = rate
+      previousPassed = step.passed
+      // Past the p99 limit the sweep goes on while the target keeps up with the offered rate, so
+      // the chart shows where each one saturates even when other load on the machine spoils p99.
+      if (keptUp) capacity[target] = rate
+      else break
+    }
+  }
+
+  // End to end at half the sustained rate: probes measure Add answered → visible in GET /total.
+  // With no passing step (a busy machine), half the highest rate summa kept up with.
+  const halfRate = Math.max(100, Math.round((sustained.summa || capacity.summa) / 2))
+  log(`summa: end-to-end probes at ${halfRate}/s`)
+  await lagP99Ms()
+  const e2eReport = await runLoadChild(
+    [
+      '--grpc',
+      `127.0.0.1:${ports.grpc}`,
+      '--http',
+      `http://127.0.0.1:${ports.http}`,
+      '--rate',
+      String(halfRate),
+      '--duration',
+      '20s',
+      '--e2e-probe',
+    ],
+    'e2e',
+  )
+  const endToEnd = {
+    rate: halfRate,
+    add: e2eReport.byOperation.add!.latency,
+    total: e2eReport.byOperation.total!.latency,
+    endToEnd: e2eReport.endToEnd!,
+    eventLoopLagP99Ms: await lagP99Ms(),
+    errors: e2eReport.errors,
+  }
+  await drained()
+
+  // Kafka outage under load: Adds keep flowing into the outbox, then the relay drains it.
+  const outageRate = Number(env.BENCH_OUTAGE_RATE ?? halfRate)
+  log(`summa: Kafka outage of ${outageS} s under ${outageRate}/s`)
+  const outageLoad = runLoadChild(
+    [
+      '--grpc',
+      `127.0.0.1:${ports.grpc}`,
+      '--rate',
+      String(outageRate),
+      '--duration',
+      `${outageS + 25}s`,
+      '--deadline',
+      '5000',
+    ],
+    'outage',
+  )
+  await sleep(5000)
+  await kafka.stop(60_000)
+  const stoppedAt = Date.now()
+  log('kafka stopped')
+  await sleep(Math.max(0, outageS * 1000 - (Date.now() - stoppedAt)))
+  const [{ pending: backlogAtRestart } = { pending: '0' }] = await sql<{ pending: string }[]>`
+    select count(*) as pending from outbox where published_at is null`
+  const [{ now: restartAt } = { now: new Date() }] = await sql<
+    { now: Date }[]
+  >`select clock_timestamp() as now`
+  kafka = await startKafka()
+  log(`kafka back after ${Math.round((Date.now() - stoppedAt) / 1000)} s; backlog ${backlogAtRestart}`)
+  let drainedAt: Date | undefined
+  await waitFor('outbox drained', 120_000, async () => {
+    const [row] = await sql<{ pending: string; now: Date }[]>`
+      select count(*) as pending, clock_timestamp() as now from outbox where published_at is null`
+    if (row !== undefined && Number(row.pending) <= Math.max(50, outageRate / 10)) drainedAt = row.now
+    return drainedAt !== undefined
+  })
+  const [drain = { first: null, published: '0' }] = await sql<{ first: Date | null; published: string }[]>`
+    select min(published_at) as first, count(*) as published from outbox
+    where published_at > ${restartAt} and published_at <= ${drainedAt!}`
+  const outageReport = await outageLoad
+  await drained()
+  const drainSeconds = drain.first === null ? 0 : (drainedAt!.getTime() - drain.first.getTime()) / 1000
+  const outage = {
+    rate: outageRate,
+    outageS,
+    backlogAtRestart: Number(backlogAtRestart),
+    firstPublishAfterRestartS:
+      drain.first === null ? null : round((drain.first.getTime() - restartAt.getTime()) / 10) / 100,
+    published: Number(drain.published),
+    drainSeconds: round(drainSeconds * 1000) / 1000,
+    drainRatePerS: drainSeconds > 0 ? Math.round(Number(drain.published) / drainSeconds) : 0,
+    addErrors: outageReport.errors,
+    addLatency: outageReport.byOperation.add!.latency,
+  }
+  log(`drain: ${outage.published} events in ${outage.drainSeconds} s = ${outage.drainRatePerS}/s`)
+
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: 'make bench',
+    settings: { stepS, rates, p99LimitMs, outageS },
+    machine: {
+      cores: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '?',
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+      node: process.version,
+      postgres: pgVersion,
+      kafka: kafkaVersion(),
+      loadAverageAtStart: loadAverage.map((value) => round(value * 100) / 100),
+      loadAverageAtEnd: os.loadavg().map((value) => round(value * 100) / 100),
+    },
+    sustained,
+    capacity,
+    summaIdleCpuPerS,
+    steps,
+    endToEnd,
+    outage,
+  }
+}
+
+async function runLoadChild(args: string[], name: string): Promise<LoadReport> {
+  const json = path.join(logs, `load-${name}.json`)
+  const child = new BenchProcess(
+    `load-${name}`,
+    process.execPath,
+    [summaCli, 'load', ...args, '--quiet', '--json', json],
+    env,
+    `${logs}/load.log`,
+  )
+  const code = await child.exited
+  if (code !== 0 && code !== 1) throw new Error(`summa load exited ${code}; see ${logs}/load.log`)
+  return JSON.parse(await readFile(json, 'utf8')) as LoadReport
+}
+
+async function grpcAnswers(address: string): Promise<boolean> {
+  const client = new CalculatorClient(address)
+  try {
+    await client.add({
+      requestId: '00000000-0000-4000-8000-000000000000',
+      num1: '1',
+      num2: '2',
+      deadlineMs: 1000,
+    })
+    return true
+  } finally {
+    client.close()
+  }
+}
+
+function kafkaVersion(): string {
+  try {
+    const jar = readdirSync(path.join(root, '.cache/kafka/lib')).find((name) =>
+      /^kafka_2\.13-[\d.]+\.jar$/.test(name),
+    )
+    return jar?.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '') ?? '?'
+  } catch {
+    return readFileSync(path.join(root, 'kafka/pom.xml'), 'utf8').match(/<kafka.version>([^<]+)/)?.[1] ?? '?'
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value)
+}

@@ -1,0 +1,70 @@
+// k6 script: gRPC Add against summa's calculator.
+//   k6 run k6/add-grpc.js                          ramping arrival rate (open model)
+//   k6 run -e SCENARIO=vus k6/add-grpc.js          ramping virtual users with think time (closed model)
+//   k6 run -e GRPC=127.0.0.1:9090 -e PEAK=2000 k6/add-grpc.js
+// Thresholds make k6 exit non-zero when breached, as `summa load --max-p99` does.
+import grpc from 'k6/net/grpc'
+import { check, sleep } from 'k6'
+import { randomIntBetween, uuidv4 } from 'https://jslib.k6.io/k6-utils/1.4.0/index.js'
+
+const target = __ENV.GRPC || '127.0.0.1:9090'
+const peak = Number(__ENV.PEAK || 1000)
+const duplicateRatio = Number(__ENV.DUPLICATES || 0.05)
+
+const scenarios = {
+  arrival: {
+    executor: 'ramping-arrival-rate',
+    startRate: Math.round(peak / 10),
+    timeUnit: '1s',
+    preAllocatedVUs: 200,
+    maxVUs: 2000,
+    stages: [
+      { duration: '30s', target: peak },
+      { duration: '1m', target: peak },
+      { duration: '15s', target: 0 },
+    ],
+  },
+  vus: {
+    executor: 'ramping-vus',
+    startVUs: 0,
+    stages: [
+      { duration: '30s', target: Math.round(peak / 4) },
+      { duration: '1m', target: Math.round(peak / 4) },
+      { duration: '15s', target: 0 },
+    ],
+  },
+}
+
+export const options = {
+  scenarios: { [__ENV.SCENARIO || 'arrival']: scenarios[__ENV.SCENARIO || 'arrival'] },
+  thresholds: {
+    grpc_req_duration: ['p(95)<25', 'p(99)<50'],
+    checks: ['rate>0.99'],
+  },
+}
+
+const client = new grpc.Client()
+client.load(['../proto'], 'summa/v1/calculator.proto')
+const recent = []
+
+export default function () {
+  if (__ITER === 0) client.connect(target, { plaintext: true })
+  let request
+  if (recent.length > 0 && Math.random() < duplicateRatio) {
+    // A client retry: same id, same numbers; summa answers it with replayed=true.
+    request = recent[randomIntBetween(0, recent.length - 1)]
+  } else {
+    request = { request_id: uuidv4(), num1: String(randomIntBetween(-1e6, 1e6)), num2: String(randomIntBetween(-1e6, 1e6)) }
+    if (recent.length < 100) recent.push(request)
+  }
+  const response = client.invoke('summa.v1.CalculatorService/Add', request, { timeout: '5s' })
+  check(response, {
+    'status OK': (r) => r && r.status === grpc.StatusOK,
+    'sum is right': (r) => r && r.message && BigInt(r.message.sum) === BigInt(request.num1) + BigInt(request.num2),
+  })
+  if (__ENV.SCENARIO === 'vus') sleep(randomIntBetween(100, 500) / 1000)
+}
+
+export function teardown() {
+  client.close()
+}

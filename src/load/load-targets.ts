@@ -1,0 +1,81 @@
+import http from 'node:http'
+import * as grpc from '@grpc/grpc-js'
+import { CalculatorClient } from '../cli/calculator-client.ts'
+import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
+
+/** What one request ended with: a gRPC status name, `OK`, or `HTTP_<status>` and client-side codes. */
+export interface CallResult<T> {
+  code: string
+  value?: T
+}
+
+export interface AddCallInput {
+  requestId: string
+  num1: string
+  num2: string
+}
+
+/**
+ * The endpoints a load run calls: Add over several gRPC channels (round robin;
+ * one channel is one HTTP/2 connection, and a single connection serialises on
+ * one socket), GET /total and GET /health over keep-alive HTTP/1.1.
+ */
+export class LoadTargets {
+  readonly #clients: CalculatorClient[]
+  readonly #agent: http.Agent
+  readonly #httpBase: URL
+  #next = 0
+
+  constructor(grpcAddress: string, httpBase: string, channels: number) {
+    // A distinct channel option per client stops grpc-js from sharing one subchannel between them.
+    this.#clients = Array.from(
+      { length: channels },
+      (_, index) => new CalculatorClient(grpcAddress, { 'grpc.summa_load_channel': index }),
+    )
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+    this.#httpBase = new URL(httpBase)
+  }
+
+  add(input: AddCallInput, deadlineMs: number): Promise<CallResult<AddResponse__Output>> {
+    const client = this.#clients[this.#next++ % this.#clients.length]!
+    return client.add({ ...input, deadlineMs }).then(
+      (value) => ({ code: 'OK', value }),
+      (error: { code?: number }) => ({ code: grpc.status[error.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN' }),
+    )
+  }
+
+  getJson(path: string, timeoutMs: number): Promise<CallResult<unknown>> {
+    return new Promise((resolve) => {
+      const request = http.get(
+        new URL(path, this.#httpBase),
+        { agent: this.#agent, timeout: timeoutMs },
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () => {
+            const status = response.statusCode ?? 0
+            if (status < 200 || status >= 300) {
+              resolve({ code: `HTTP_${status}` })
+              return
+            }
+            try {
+              resolve({ code: 'OK', value: JSON.parse(Buffer.concat(chunks).toString('utf8')) })
+            } catch {
+              resolve({ code: 'HTTP_BAD_BODY' })
+            }
+          })
+          response.on('error', () => resolve({ code: 'HTTP_NETWORK_ERROR' }))
+        },
+      )
+      request.on('timeout', () => request.destroy(new Error('timeout')))
+      request.on('error', (error) =>
+        resolve({ code: error.message === 'timeout' ? 'HTTP_TIMEOUT' : 'HTTP_NETWORK_ERROR' }),
+      )
+    })
+  }
+
+  close(): void {
+    for (const client of this.#clients) client.close()
+    this.#agent.destroy()
+  }
+}
