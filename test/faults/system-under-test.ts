@@ -92,19 +92,20 @@ export async function healthStatus(port: number): Promise<number> {
   }
 }
 
+/** Runs `summa ARGS` to completion, its output kept in `logFile`; rejects unless it exits 0. */
 async function runOnce(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+  let output = ''
+  const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
     })
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
     })
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`summa ${args.join(' ')} exited ${code}: ${output}`)),
-    )
+    child.once('error', reject)
+    child.once('exit', resolve)
   })
-  await writeFile(logFile, 'ok\n')
+  await writeFile(logFile, output)
+  if (code !== 0) throw new Error(`summa ${args.join(' ')} exited ${code}: ${output}`)
 }
