@@ -2,17 +2,16 @@ import { outboxBacklog } from '../relay/db/claim-pending.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { SummaError } from '../shared/errors.ts'
-import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
-import { createAdmin, createProducer, ensureTopic, kafkaCheck } from '../shared/kafka.ts'
+import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
-import { backoffMs, sleep } from '../shared/sleep.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { AuditLog, toAuditLine } from './audit-log.ts'
@@ -167,23 +166,13 @@ export async function startAggregator(
       replication: config.SUMMA_TOPIC_REPLICATION,
     }
     const deadLetters = { ...spec, topic: deadLetterTopicOf(topic) }
-    for (let attempt = 1; !lifecycle.signal.aborted; attempt++) {
-      try {
-        await ensureTopic(admin, spec)
-        await ensureTopic(admin, deadLetters)
-        break
-      } catch (error) {
-        log.warn({ err: error, attempt }, 'cannot reach Kafka to check the topics yet')
-        await sleep(backoffMs(attempt, 200, 5000), lifecycle.signal)
-      }
-    }
+    await ensureTopicsWhenReachable(admin, [spec, deadLetters], lifecycle.signal, log)
     await consumer.run(lifecycle.signal)
   })()
   // Registered last so it runs first: finish the batch in progress, leave the group.
   lifecycle.defer('consumer', () => done)
 
-  const address = http.server.address()
-  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  const httpPort = boundPort(http)
   log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, total: initial.total }, 'aggregator running')
   return { httpPort, readiness, sumFile, auditLog }
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
@@ -121,8 +121,7 @@ export async function startCalculator(
     await grpcServer.close(Math.max(1000, config.SUMMA_SHUTDOWN_TIMEOUT_MS - 3000))
     await groupCommit.drain()
   })
-  const address = http.server.address()
-  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  const httpPort = boundPort(http)
   log.info(
     { grpc: `${config.SUMMA_HOST}:${grpcPort}`, http: `${config.SUMMA_HOST}:${httpPort}` },
     'calculator listening',

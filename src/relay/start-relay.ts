@@ -1,15 +1,14 @@
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
-import { createAdmin, createProducer, ensureTopic, kafkaCheck } from '../shared/kafka.ts'
+import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
-import { backoffMs, sleep } from '../shared/sleep.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
 import { OutboxRelay } from './outbox-relay.ts'
@@ -84,23 +83,13 @@ export async function startRelay(
     replication: config.SUMMA_TOPIC_REPLICATION,
   }
   const done = (async () => {
-    // Kafka may still be starting (or down): the outbox keeps everything meanwhile.
-    for (let attempt = 1; !lifecycle.signal.aborted; attempt++) {
-      try {
-        await ensureTopic(admin, topic)
-        break
-      } catch (error) {
-        log.warn({ err: error, attempt }, 'cannot reach Kafka to check the topic yet')
-        await sleep(backoffMs(attempt, 200, 5000), lifecycle.signal)
-      }
-    }
+    await ensureTopicsWhenReachable(admin, [topic], lifecycle.signal, log)
     await relay.run(lifecycle.signal)
   })()
   // Registered last so it runs first: stop claiming, let the batch in flight finish.
   lifecycle.defer('relay-loop', () => done)
 
-  const address = http.server.address()
-  const httpPort = typeof address === 'object' && address !== null ? address.port : 0
+  const httpPort = boundPort(http)
   log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, topic: config.SUMMA_TOPIC }, 'relay running')
   return { httpPort, relay, done }
 }

@@ -1,5 +1,7 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka'
+import type { Logger } from './logger.ts'
 import type { DependencyCheck } from './readiness.ts'
+import { backoffMs, sleep } from './sleep.ts'
 
 /** Keys, values and headers as bytes: a dead letter must keep a poison record's exact bytes. */
 export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>
@@ -67,5 +69,27 @@ export function kafkaCheck(admin: Admin, topic: string): DependencyCheck {
       const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
       if (!metadata.topics.has(topic)) throw new Error(`topic ${topic} not found`)
     },
+  }
+}
+
+/**
+ * ensureTopic for each spec, retried with backoff until it succeeds or `signal`
+ * aborts: a service starts while Kafka is still starting (or down), and the
+ * outbox keeps every event meanwhile.
+ */
+export async function ensureTopicsWhenReachable(
+  admin: Admin,
+  specs: TopicSpec[],
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      for (const spec of specs) await ensureTopic(admin, spec)
+      return
+    } catch (error) {
+      log.warn({ err: error, attempt }, 'cannot reach Kafka to check the topics yet')
+      await sleep(backoffMs(attempt, 200, 5000), signal)
+    }
   }
 }

@@ -23,3 +23,9 @@ export function createHttpServer({ log, bodyLimitBytes = 64 * 1024 }: HttpServer
     return503OnClosing: true,
   }) as unknown as FastifyInstance
 }
+
+/** The port a listening server is bound to (the one picked when it was asked for port 0). */
+export function boundPort(app: FastifyInstance): number {
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : 0
+}
