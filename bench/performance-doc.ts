@@ -203,7 +203,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
         )
       }),
     '',
-    `## End to end at ${endToEnd.rate}/s (half the sustained rate)`,
+    `## End to end at ${endToEnd.rate}/s (half the sustained rate, or of the lowest rate when none passed)`,
     '',
     'Probe Adds (one at a time) add 1 while the load’s Adds use multiples of 10^9, so the total modulo 10^9',
     'shows when a probe became visible in `GET /total`, polled every 5 ms; those polls are the GET /total',
