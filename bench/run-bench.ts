@@ -204,97 +204,107 @@ async function bench(): Promise<BenchResults> {
   const steps: Step[] = []
   const sustained: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
   const capacity: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
-  // summa's processes sit idle while the bare server is measured: their idle cost, for the analysis.
+  // summa's idle cost, for the analysis: its processes with nothing to do.
   const idleBefore = { cpu: summaCpu(), at: performance.now() }
-  let summaIdleCpuPerS: Record<string, number> = {}
-  for (const target of ['bare', 'summa'] as const) {
-    if (target === 'summa') {
-      const seconds = (performance.now() - idleBefore.at) / 1000
-      summaIdleCpuPerS = Object.fromEntries(
-        Object.entries(summaCpu()).map(([name, cpu]) => [
-          name,
-          Math.round(((cpu - idleBefore.cpu[name]!) / seconds) * 1000) / 1000,
-        ]),
-      )
-    }
-    const grpc = `127.0.0.1:${target === 'bare' ? ports.bare : ports.grpc}`
-    log(`${target}: warm-up`)
-    // Long enough for V8's and the broker JVM's JIT compilers to finish with the hot paths.
-    await runLoadChild(
-      ['--grpc', grpc, '--rate', '500', '--duration', target === 'bare' ? '8s' : '20s'],
-      'warmup',
+  await sleep(5000)
+  const summaIdleCpuPerS = Object.fromEntries(
+    Object.entries(summaCpu()).map(([name, cpu]) => [
+      name,
+      Math.round(((cpu - idleBefore.cpu[name]!) / ((performance.now() - idleBefore.at) / 1000)) * 1000) /
+        1000,
+    ]),
+  )
+  const grpcOf = (target: 'bare' | 'summa'): string =>
+    `127.0.0.1:${target === 'bare' ? ports.bare : ports.grpc}`
+  const measureStep = async (target: 'bare' | 'summa', rate: number, attempt: number): Promise<Step> => {
+    const grpc = grpcOf(target)
+    const cpuBefore = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
+    if (target === 'summa') await lagP99Ms() // resets the services' lag histograms
+    const batchesBefore = target === 'summa' ? await batchCounts() : undefined
+    const clientBefore = reapedChildrenCpuSeconds()
+    const report = await runLoadChild(
+      [
+        '--grpc',
+        grpc,
+        '--rate',
+        String(rate),
+        '--duration',
+        `${stepS}s`,
+        '--max-p99',
+        String(p99LimitMs),
+        '--max-error-rate',
+        '0',
+      ],
+      `${target}-${rate}`,
     )
+    const clientCpuS = reapedChildrenCpuSeconds() - clientBefore
+    const lag = target === 'summa' ? await lagP99Ms() : undefined
     if (target === 'summa') await drained()
-    let previousPassed = true
-    for (const rate of rates) {
+    const cpuAfter = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
+    const batchesAfter = batchesBefore === undefined ? undefined : await batchCounts()
+    const cpuS = Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, after]) => [
+        name,
+        round((after - (cpuBefore as Record<string, number>)[name]!) * 1000) / 1000,
+      ]),
+    )
+    const add = report.byOperation.add!
+    const serverCpuS = Object.values(cpuS).reduce((sum, value) => sum + value, 0)
+    const step: Step = {
+      target,
+      rate,
+      attempt,
+      throughputPerS: report.throughputPerS,
+      requests: report.requests,
+      errors: report.errors,
+      errorsByCode: report.errorsByCode,
+      latency: add.latency,
+      passed: report.errors === 0 && add.latency.p99Ms <= p99LimitMs,
+      cpuS,
+      cpuMsPer1000: report.ok === 0 ? 0 : round((serverCpuS / report.ok) * 1e7) / 10,
+      clientCpuMsPer1000: report.ok === 0 ? 0 : round((clientCpuS / report.ok) * 1e7) / 10,
+      ...(lag === undefined ? {} : { eventLoopLagP99Ms: lag }),
+      ...(batchesBefore === undefined || batchesAfter === undefined
+        ? {}
+        : {
+            eventsPerBatch: Object.fromEntries(
+              Object.entries(batchesAfter).map(([hop, after]) => {
+                const batches = after - batchesBefore[hop]!
+                return [hop, batches > 0 ? Math.round((report.ok / batches) * 10) / 10 : 0]
+              }),
+            ),
+          }),
+      ...(target === 'summa'
+        ? {
+            rssMb: Object.fromEntries(
+              Object.entries(services).map(([name, service]) => [name, memoryMb(service.pid)]),
+            ),
+          }
+        : {}),
+    }
+    return step
+  }
+
+  // Long enough for V8's and the broker JVM's JIT compilers to finish with the hot paths.
+  log('warm-up')
+  await runLoadChild(['--grpc', grpcOf('bare'), '--rate', '500', '--duration', '8s'], 'warmup-bare')
+  await runLoadChild(['--grpc', grpcOf('summa'), '--rate', '500', '--duration', '20s'], 'warmup-summa')
+  await drained()
+
+  // Interleaved, bare then summa at each rate, so that other load on the machine, which comes and
+  // goes, weighs on both alike.
+  const state = {
+    bare: { previousPassed: true, done: false },
+    summa: { previousPassed: true, done: false },
+  }
+  for (const rate of rates) {
+    for (const target of ['bare', 'summa'] as const) {
+      if (state[target].done) continue
       let step: Step | undefined
       let keptUp = false
       // A failed step is tried once more, unless the rate below failed too (then it is past the limit).
-      for (let attempt = 1; attempt <= (previousPassed ? 2 : 1); attempt++) {
-        const cpuBefore = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
-        if (target === 'summa') await lagP99Ms() // resets the services' lag histograms
-        const batchesBefore = target === 'summa' ? await batchCounts() : undefined
-        const clientBefore = reapedChildrenCpuSeconds()
-        const report = await runLoadChild(
-          [
-            '--grpc',
-            grpc,
-            '--rate',
-            String(rate),
-            '--duration',
-            `${stepS}s`,
-            '--max-p99',
-            String(p99LimitMs),
-            '--max-error-rate',
-            '0',
-          ],
-          `${target}-${rate}`,
-        )
-        const clientCpuS = reapedChildrenCpuSeconds() - clientBefore
-        const lag = target === 'summa' ? await lagP99Ms() : undefined
-        if (target === 'summa') await drained()
-        const cpuAfter = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
-        const batchesAfter = batchesBefore === undefined ? undefined : await batchCounts()
-        const cpuS = Object.fromEntries(
-          Object.entries(cpuAfter).map(([name, after]) => [
-            name,
-            round((after - (cpuBefore as Record<string, number>)[name]!) * 1000) / 1000,
-          ]),
-        )
-        const add = report.byOperation.add!
-        const serverCpuS = Object.values(cpuS).reduce((sum, value) => sum + value, 0)
-        step = {
-          target,
-          rate,
-          attempt,
-          throughputPerS: report.throughputPerS,
-          requests: report.requests,
-          errors: report.errors,
-          errorsByCode: report.errorsByCode,
-          latency: add.latency,
-          passed: report.errors === 0 && add.latency.p99Ms <= p99LimitMs,
-          cpuS,
-          cpuMsPer1000: report.ok === 0 ? 0 : round((serverCpuS / report.ok) * 1e7) / 10,
-          clientCpuMsPer1000: report.ok === 0 ? 0 : round((clientCpuS / report.ok) * 1e7) / 10,
-          ...(lag === undefined ? {} : { eventLoopLagP99Ms: lag }),
-          ...(batchesBefore === undefined || batchesAfter === undefined
-            ? {}
-            : {
-                eventsPerBatch: Object.fromEntries(
-                  Object.entries(batchesAfter).map(([hop, after]) => {
-                    const batches = after - batchesBefore[hop]!
-                    return [hop, batches > 0 ? Math.round((report.ok / batches) * 10) / 10 : 0]
-                  }),
-                ),
-              }),
-          ...(target === 'summa'
-            ? {
-                rssMb: Object.fromEntries(
-                  Object.entries(services).map(([name, service]) => [name, memoryMb(service.pid)]),
-                ),
-              }
-            : {}),
-        }
+      for (let attempt = 1; attempt <= (state[target].previousPassed ? 2 : 1); attempt++) {
+        step = await measureStep(target, rate, attempt)
         log(
           `${target} ${rate}/s: ${step.throughputPerS} ok/s p99 ${step.latency.p99Ms} ms errors ${step.errors} ` +
             `cpu ${step.cpuMsPer1000} ms/1000 ${step.passed ? 'PASS' : 'FAIL'}`,
@@ -303,19 +313,20 @@ async function bench(): Promise<BenchResults> {
         keptUp ||= step.throughputPerS >= 0.95 * rate && step.errors <= 0.01 * step.requests
         if (step.passed) break
       }
-      if (step === undefined) break
+      if (step === undefined) continue
       if (step.passed) sustained[target] = rate
-      previousPassed = step.passed
+      state[target].previousPassed = step.passed
       // Past the p99 limit the sweep goes on while the target keeps up with the offered rate, so
       // the chart shows where each one saturates even when other load on the machine spoils p99.
       if (keptUp) capacity[target] = rate
-      else break
+      else state[target].done = true
     }
+    if (state.bare.done && state.summa.done) break
   }
 
   // End to end at half the sustained rate: probes measure Add answered → visible in GET /total.
-  // With no passing step (a busy machine), half the highest rate summa kept up with.
-  const halfRate = Math.max(100, Math.round((sustained.summa || capacity.summa) / 2))
+  // With no passing step (a busy machine), half the sweep's lowest rate.
+  const halfRate = Math.max(100, Math.round((sustained.summa || (rates[0] ?? 200)) / 2))
   log(`summa: end-to-end probes at ${halfRate}/s`)
   await lagP99Ms()
   const e2eReport = await runLoadChild(
