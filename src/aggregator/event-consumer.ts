@@ -1,17 +1,18 @@
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
-import { decodeSumEvent, eventHeaders } from '../shared/sum-event.ts'
-import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
+import { decodeSumEvent } from '../shared/sum-event.ts'
+import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
 import { deadLetterMessage } from './dead-letter.ts'
 import { inBatches } from './in-batches.ts'
+import { endProcessSpans, startProcessSpans } from './process-spans.ts'
 import { checkStoredOffsets } from './topic-guard.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
@@ -164,7 +165,10 @@ export class EventConsumer {
       }
     }
     const tracing = this.#options.tracing
-    const spans = tracing === undefined ? undefined : this.#processSpans(tracing, batch)
+    const spans =
+      tracing === undefined
+        ? undefined
+        : startProcessSpans(tracing, batch, this.#options.topic, this.#options.groupId)
     let result: ApplyResult
     try {
       // Dead letters are written before the transaction that moves the offset past
@@ -258,33 +262,6 @@ export class EventConsumer {
     }
   }
 
-  /**
-   * One CONSUMER span per record, "process <topic>", parented on the context
-   * in the record's traceparent header (the relay's send span), so the apply
-   * ends the trace the gRPC call began. Each ends when its batch commits.
-   */
-  #processSpans(tracing: ActiveTracing, batch: RawMessage[]): Span[] {
-    const { topic, groupId } = this.#options
-    return batch.map((message) =>
-      tracing.tracer.startSpan(
-        `process ${topic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            [semconv.messagingSystem]: 'kafka',
-            [semconv.messagingOperationType]: 'process',
-            [semconv.messagingOperationName]: 'process',
-            [semconv.messagingDestination]: topic,
-            [semconv.messagingConsumerGroup]: groupId,
-            [semconv.messagingPartition]: String(message.partition),
-            [semconv.messagingKafkaOffset]: Number(message.offset),
-          },
-        },
-        tracing.extract(headerOf(message, eventHeaders.traceparent)),
-      ),
-    )
-  }
-
   async #deadLetter(
     poison: Array<{ message: RawMessage; reason: string }>,
     signal: AbortSignal,
@@ -336,29 +313,4 @@ export class EventConsumer {
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
-}
-
-function headerOf(message: RawMessage, name: string): string | undefined {
-  for (const [key, value] of message.headers ?? []) if (key.toString() === name) return value.toString()
-  return undefined
-}
-
-/** Ends each record's span with what happened to it. */
-function endProcessSpans(spans: Span[], records: ConsumedRecord[], result: ApplyResult): void {
-  const applied = new Set(result.applied.map((event) => event.eventId))
-  for (const [index, span] of spans.entries()) {
-    const event = records[index]?.event
-    if (event === null || event === undefined) {
-      span.setAttribute('summa.outcome', 'dead_letter')
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: 'undecodable record sent to the dead-letter topic',
-      })
-    } else {
-      span.setAttribute(semconv.messagingMessageId, event.eventId)
-      span.setAttribute('summa.request_id', event.requestId)
-      span.setAttribute('summa.outcome', applied.has(event.eventId) ? 'applied' : 'skipped')
-    }
-    span.end()
-  }
 }
