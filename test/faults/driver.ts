@@ -9,12 +9,15 @@ export interface DriverOptions {
   ledgerFile: string
   /** New requests per second, across all workers. */
   ratePerSecond: number
-  workers: number
-  /** The client deadline of a normal attempt. */
-  deadlineMs: number
-  /** After stop(), how long unanswered requests keep being retried with their id. */
-  drainMs: number
+  /** Concurrent clients (default 8). */
+  workers?: number
+  /** The client deadline of a normal attempt (default 1000). */
+  deadlineMs?: number
+  /** After stop(), how long unanswered requests keep being retried with their id (default 30 s). */
+  drainMs?: number
 }
+
+const driverDefaults = { workers: 8, deadlineMs: 1000, drainMs: 30_000 }
 
 export interface DriverStats {
   requests: number
@@ -34,7 +37,7 @@ export interface DriverStats {
  * before the answer (the classic "timed out, but was it recorded?").
  */
 export class TrafficDriver {
-  readonly #options: DriverOptions
+  readonly #options: Required<DriverOptions>
   readonly #client: CalculatorClient
   readonly #ledger: LedgerWriter
   readonly #acknowledged: Array<{ at: number; requestId: string }> = []
@@ -45,7 +48,7 @@ export class TrafficDriver {
   #stats: DriverStats = { requests: 0, attempts: 0, duplicateSends: 0, ok: 0, unresolved: 0 }
 
   constructor(options: DriverOptions) {
-    this.#options = options
+    this.#options = { ...driverDefaults, ...options }
     // Reconnect fast after a killed calculator: grpc-js would otherwise back off up to 120 s.
     this.#client = new CalculatorClient(options.address, {
       'grpc.initial_reconnect_backoff_ms': 100,

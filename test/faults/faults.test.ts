@@ -122,9 +122,6 @@ describe('fault injection', { concurrency: 1 }, () => {
         address: system.grpcAddress,
         ledgerFile,
         ratePerSecond: rate,
-        workers: 8,
-        deadlineMs: 1000,
-        drainMs: 30_000,
       })
       const notes: Row['notes'] = {}
       const probeSql = createSql({ url: databaseUrl, poolSize: 1, applicationName: 'summa-faults-probe' })

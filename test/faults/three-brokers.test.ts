@@ -74,9 +74,6 @@ describe('three brokers', () => {
       address: system.grpcAddress,
       ledgerFile,
       ratePerSecond: rate,
-      workers: 8,
-      deadlineMs: 1000,
-      drainMs: 30_000,
     })
     const admin = createAdmin(bootstrap.split(','), 'summa-faults-cluster')
     const probe = createSql({ url: databaseUrl, poolSize: 1, applicationName: 'summa-faults-probe' })

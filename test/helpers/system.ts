@@ -13,6 +13,7 @@ import type { ServiceHooks } from '../../src/shared/telemetry/service-tracing.ts
 import { defer } from './cleanup.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { createTestTopic, kafkaBootstrap } from './kafka.ts'
+import { freePort } from './ports.ts'
 
 type Context = Pick<TestContext, 'after'>
 
@@ -86,6 +87,36 @@ export const startTestRelay = (t: Context, config: Config, hooks?: ServiceHooks)
   start(t, 'relay', config, startRelay, hooks)
 export const startTestAggregator = (t: Context, config: Config, hooks?: ServiceHooks) =>
   start(t, 'aggregator', config, startAggregator, hooks)
+
+/** Calculator, relay and aggregator of one test system, the whole path from Add to total. */
+export async function startTestPipeline(t: Context, config: Config) {
+  const calculator = await startTestCalculator(t, config)
+  const relay = await startTestRelay(t, config)
+  const aggregator = await startTestAggregator(t, config)
+  return { calculator, relay, aggregator }
+}
+
+/**
+ * The environment for running a service of `system` as a real process
+ * (`summa calculator|relay|aggregator`), on ports picked now.
+ */
+export async function processEnv(
+  system: TestSystem,
+  overrides: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: system.db.url,
+    SUMMA_DATA_DIR: system.dataDir,
+    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
+    SUMMA_TOPIC: system.topic,
+    SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
+    SUMMA_GRPC_PORT: String(await freePort()),
+    SUMMA_HTTP_PORT: String(await freePort()),
+    SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
+    SUMMA_RELAY_HTTP_PORT: String(await freePort()),
+    ...overrides,
+  }
+}
 
 export function calculatorClient(t: Context, port: number): CalculatorClient {
   const client = new CalculatorClient(`127.0.0.1:${port}`)

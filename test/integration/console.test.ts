@@ -5,23 +5,14 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import {
-  calculatorClient,
-  createTestSystem,
-  getJson,
-  startTestAggregator,
-  startTestCalculator,
-  startTestRelay,
-} from '../helpers/system.ts'
+import { calculatorClient, createTestSystem, getJson, startTestPipeline } from '../helpers/system.ts'
 
 const screenshot = fileURLToPath(new URL('../../docs/console.png', import.meta.url))
 
 describe('live console', () => {
   it('shows the total moving while traffic flows and agreeing with GET /total', async (t) => {
     const system = await createTestSystem(t)
-    const calculator = await startTestCalculator(t, system.config)
-    await startTestRelay(t, system.config)
-    const aggregator = await startTestAggregator(t, system.config)
+    const { calculator, aggregator } = await startTestPipeline(t, system.config)
     const port = aggregator.running.httpPort
     const client = calculatorClient(t, calculator.running.grpcPort)
 

@@ -9,8 +9,7 @@ import {
   createTestSystem,
   getJson,
   startTestAggregator,
-  startTestCalculator,
-  startTestRelay,
+  startTestPipeline,
 } from '../helpers/system.ts'
 
 interface TotalBody {
@@ -21,9 +20,7 @@ interface TotalBody {
 describe('Add → outbox → Kafka → total', () => {
   it('adds every accepted request to the total exactly once, retries included', async (t) => {
     const system = await createTestSystem(t)
-    const calculator = await startTestCalculator(t, system.config)
-    await startTestRelay(t, system.config)
-    const aggregator = await startTestAggregator(t, system.config)
+    const { calculator, aggregator } = await startTestPipeline(t, system.config)
     const client = calculatorClient(t, calculator.running.grpcPort)
 
     const requests = Array.from({ length: 200 }, (_, i) => ({

@@ -7,26 +7,15 @@ import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { freePort } from '../helpers/ports.ts'
 import { spawnSumma } from '../helpers/processes.ts'
-import { createTestSystem, getJson } from '../helpers/system.ts'
+import { createTestSystem, getJson, processEnv } from '../helpers/system.ts'
 
 const int64Max = '9223372036854775807'
 const int64Min = '-9223372036854775808'
 const addPath = '/summa.v1.CalculatorService/Add'
 
-async function envFor(system: Awaited<ReturnType<typeof createTestSystem>>) {
-  return {
-    DATABASE_URL: system.db.url,
-    SUMMA_DATA_DIR: system.dataDir,
-    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
-    SUMMA_TOPIC: system.topic,
-    SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
-    SUMMA_GRPC_PORT: String(await freePort()),
-    SUMMA_HTTP_PORT: String(await freePort()),
-    SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
-    SUMMA_LOG_LEVEL: 'warn',
-  }
+function envFor(system: Awaited<ReturnType<typeof createTestSystem>>) {
+  return processEnv(system, { SUMMA_LOG_LEVEL: 'warn' })
 }
 
 function rssMb(pid: number): number {

@@ -4,14 +4,7 @@ import { describe, it } from 'node:test'
 import { type AcceptRow, acceptRequests } from '../../src/calculator/db/accept-requests.ts'
 import { expireRequests } from '../../src/calculator/db/expire-requests.ts'
 import { eventually } from '../helpers/eventually.ts'
-import {
-  calculatorClient,
-  createTestSystem,
-  getJson,
-  startTestAggregator,
-  startTestCalculator,
-  startTestRelay,
-} from '../helpers/system.ts'
+import { calculatorClient, createTestSystem, getJson, startTestPipeline } from '../helpers/system.ts'
 
 interface TotalBody {
   total: string
@@ -22,9 +15,7 @@ describe('request and event identity', () => {
   it('counts every id the calculator accepts, and an id reused after its retention as a new Add', async (t) => {
     const system = await createTestSystem(t)
     const config = { ...system.config, SUMMA_REPLAY_CACHE_SIZE: 0 }
-    const calculator = await startTestCalculator(t, config)
-    await startTestRelay(t, config)
-    const aggregator = await startTestAggregator(t, config)
+    const { calculator, aggregator } = await startTestPipeline(t, config)
     const client = calculatorClient(t, calculator.running.grpcPort)
     const expectTotal = (total: string, applied: string) =>
       eventually(async () => {

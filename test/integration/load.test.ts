@@ -8,22 +8,14 @@ import { runLoad } from '../../src/load/run-load.ts'
 import { type LedgerEntry, readLedger } from '../../src/shared/ledger.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import {
-  createTestSystem,
-  getJson,
-  startTestAggregator,
-  startTestCalculator,
-  startTestRelay,
-} from '../helpers/system.ts'
+import { createTestSystem, getJson, startTestCalculator, startTestPipeline } from '../helpers/system.ts'
 
 // A smoke run of the load tool against a whole system: a few hundred requests,
 // enough to prove the report and the ledger are right. Speed is the bench's job.
 describe('summa load', () => {
   it('drives a mix of endpoints, writes the ledger, and its ok Adds make the total', async (t) => {
     const system = await createTestSystem(t)
-    const calculator = await startTestCalculator(t, system.config)
-    await startTestRelay(t, system.config)
-    const aggregator = await startTestAggregator(t, system.config)
+    const { calculator, aggregator } = await startTestPipeline(t, system.config)
     const dir = await mkdtemp(path.join(tmpdir(), 'summa-load-'))
     defer(t, () => rm(dir, { recursive: true, force: true }))
     const ledgerFile = path.join(dir, 'ledger.jsonl')

@@ -4,24 +4,11 @@ import { describe, it } from 'node:test'
 import { status } from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { freePort } from '../helpers/ports.ts'
 import { spawnSumma } from '../helpers/processes.ts'
-import { createTestSystem, getJson } from '../helpers/system.ts'
+import { createTestSystem, getJson, processEnv } from '../helpers/system.ts'
 
-async function envFor(system: Awaited<ReturnType<typeof createTestSystem>>) {
-  return {
-    DATABASE_URL: system.db.url,
-    SUMMA_DATA_DIR: system.dataDir,
-    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
-    SUMMA_TOPIC: system.topic,
-    SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
-    SUMMA_GRPC_PORT: String(await freePort()),
-    SUMMA_HTTP_PORT: String(await freePort()),
-    SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
-    SUMMA_RELAY_HTTP_PORT: String(await freePort()),
-    SUMMA_SHUTDOWN_TIMEOUT_MS: '8000',
-    SUMMA_LOG_LEVEL: 'info',
-  }
+function envFor(system: Awaited<ReturnType<typeof createTestSystem>>) {
+  return processEnv(system, { SUMMA_SHUTDOWN_TIMEOUT_MS: '8000', SUMMA_LOG_LEVEL: 'info' })
 }
 
 describe('service processes', () => {
