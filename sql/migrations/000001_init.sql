@@ -32,8 +32,9 @@ create table outbox (
 );
 create index outbox_pending on outbox (id) where published_at is null;
 create index outbox_published_at on outbox (published_at) where published_at is not null;
--- Lets retention keep an applied event's id while a copy of it may still be re-sent.
-create index outbox_pending_event on outbox (event_id) where published_at is null;
+-- Joins outbox rows to applied events: retention keeps an applied event's id while
+-- its row exists, and the aggregator asks whether published events were applied.
+create index outbox_event on outbox (event_id);
 
 -- Wake the relay as soon as events commit; NOTIFY is delivered at commit and
 -- coalesced per transaction, so a batch insert costs one notification.
