@@ -18,6 +18,13 @@ export interface OutboxRelayOptions {
   batchSize: number
   /** Fallback poll period: LISTEN/NOTIFY is only a hint and can be missed across reconnects. */
   pollIntervalMs: number
+  /**
+   * How long a pass waits after being woken, so that the commits arriving in
+   * the meantime share its transaction and its produce request (Kafka's
+   * linger.ms, one hop earlier). Every hop downstream pays per batch, not per
+   * event: fewer, fuller batches are what keeps the pipeline's CPU down.
+   */
+  lingerMs: number
   metrics: RelayMetrics
   log: Logger
   /** Undefined when tracing is off: the stored traceparent is then sent as is. */
@@ -81,7 +88,10 @@ export class OutboxRelay {
       }
       // A full batch means more is probably waiting: go again without sleeping.
       backlog = published.some((count) => count >= this.#options.batchSize)
-      if (!backlog) await this.#waitForWork(signal)
+      if (!backlog) {
+        await this.#waitForWork(signal)
+        if (this.#options.lingerMs > 0) await sleep(this.#options.lingerMs, signal)
+      }
     }
   }
 

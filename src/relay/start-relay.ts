@@ -47,6 +47,7 @@ export async function startRelay(
     topic: config.SUMMA_TOPIC,
     batchSize: config.SUMMA_RELAY_BATCH_SIZE,
     pollIntervalMs: config.SUMMA_RELAY_POLL_INTERVAL_MS,
+    lingerMs: config.SUMMA_RELAY_LINGER_MS,
     metrics,
     log,
     tracing: tracing.active,

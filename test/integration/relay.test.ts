@@ -45,7 +45,16 @@ function relayFor(
     pending: 0,
     oldestAgeSeconds: 0,
   }))
-  return new OutboxRelay({ sql, producer, topic, batchSize: 100, pollIntervalMs: 100, metrics, log })
+  return new OutboxRelay({
+    sql,
+    producer,
+    topic,
+    batchSize: 100,
+    pollIntervalMs: 100,
+    lingerMs: 0,
+    metrics,
+    log,
+  })
 }
 
 async function pending(sql: Sql): Promise<number> {
