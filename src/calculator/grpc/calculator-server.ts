@@ -53,6 +53,8 @@ const serverOptions: grpc.ServerOptions = {
   'grpc.keepalive_time_ms': 60_000,
   'grpc.keepalive_timeout_ms': 20_000,
   'grpc.max_connection_idle_ms': 5 * 60_000,
+  // Channelz keeps per-call bookkeeping for a debugging service summa does not expose.
+  'grpc.enable_channelz': 0,
 }
 
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
