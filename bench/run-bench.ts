@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { CalculatorClient } from '../src/cli/calculator-client.ts'
+import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
 import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, kafkaAnswers, scrapeGauge, waitFor } from './bench-process.ts'
@@ -37,7 +38,8 @@ const ports = {
   relayHttp: 19533,
   bare: 19540,
 }
-const summaCli = path.join(root, 'src/bin/summa.ts')
+// The compiled build, as `make up` runs it (`make bench` builds it first).
+const summaCli = path.join(root, 'dist/bin/summa.js')
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'summa-bench-'))
 // PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the dir.
@@ -129,15 +131,21 @@ async function bench(): Promise<BenchResults> {
     calculator: new BenchProcess(
       'calculator',
       process.execPath,
-      [summaCli, 'calculator'],
+      [...serviceNodeFlags, summaCli, 'calculator'],
       summaEnv,
       `${logs}/calculator.log`,
     ),
-    relay: new BenchProcess('relay', process.execPath, [summaCli, 'relay'], summaEnv, `${logs}/relay.log`),
+    relay: new BenchProcess(
+      'relay',
+      process.execPath,
+      [...serviceNodeFlags, summaCli, 'relay'],
+      summaEnv,
+      `${logs}/relay.log`,
+    ),
     aggregator: new BenchProcess(
       'aggregator',
       process.execPath,
-      [summaCli, 'aggregator'],
+      [...serviceNodeFlags, summaCli, 'aggregator'],
       summaEnv,
       `${logs}/aggregator.log`,
     ),

@@ -7,10 +7,10 @@ import { createAdmin } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
 import { migrateCommand } from './commands.ts'
+import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const entry = fileURLToPath(new URL('../bin/summa.ts', import.meta.url))
 
 /**
  * `summa up`: the whole system in the foreground. Starts the broker (unless one
@@ -58,7 +58,7 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
       const child = new SupervisedProcess({
         name,
         command: process.execPath,
-        args: [entry, name],
+        args: serviceCommand(name),
         env,
         log,
         restart: true,

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { defer } from './cleanup.ts'
 
 export const summaEntry = fileURLToPath(new URL('../../src/bin/summa.ts', import.meta.url))
+/** The compiled build that `make up` runs (`make build`; every make target that runs tests builds it). */
+export const builtSummaEntry = fileURLToPath(new URL('../../dist/bin/summa.js', import.meta.url))
 
 export interface SpawnedSumma {
   child: ChildProcess
@@ -20,8 +22,9 @@ export function spawnSumma(
   t: Pick<TestContext, 'after'>,
   args: string[],
   env: Record<string, string>,
+  entry = summaEntry,
 ): SpawnedSumma {
-  const child = spawn(process.execPath, [summaEntry, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

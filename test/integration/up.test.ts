@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -7,11 +8,12 @@ import { describe, it } from 'node:test'
 import { setTimeout } from 'node:timers/promises'
 import { status } from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { serviceNodeFlags } from '../../src/cli/service-runtime.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
-import { descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
 
 interface TotalBody {
@@ -20,7 +22,7 @@ interface TotalBody {
 }
 
 describe('summa up', () => {
-  it('runs the whole system; after kill -9 of all of it, the next up resumes with nothing lost or doubled', async (t) => {
+  it('runs the whole system from the compiled build; after kill -9 of all of it, the next up resumes with nothing lost or doubled', async (t) => {
     const db = await createTestDatabase(t)
     const dataDir = await mkdtemp(path.join(tmpdir(), 'summa-up-'))
     defer(t, () => rm(dataDir, { recursive: true, force: true }))
@@ -37,7 +39,8 @@ describe('summa up', () => {
     }
     const httpPort = Number(env.SUMMA_HTTP_PORT)
     const startUp = async () => {
-      const up = spawnSumma(t, ['up'], env)
+      // The compiled build, as `make up` runs it: this is what proves dist/ works.
+      const up = spawnSumma(t, ['up'], env, builtSummaEntry)
       defer(t, () => {
         for (const pid of descendantsOf(up.child.pid!)) process.kill(pid, 'SIGKILL')
       })
@@ -81,6 +84,15 @@ describe('summa up', () => {
       }, 30_000)
 
     const first = await startUp()
+    // Each service runs the compiled build with the V8 settings that keep it small.
+    const commandLines = descendantsOf(first.child.pid!).map((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '').split('\0'),
+    )
+    for (const service of ['calculator', 'relay', 'aggregator']) {
+      const line = commandLines.find((args) => args.at(-2) === builtSummaEntry && args.at(-1) === service)
+      assert.ok(line, `${service} runs ${builtSummaEntry}: ${JSON.stringify(commandLines)}`)
+      for (const flag of serviceNodeFlags) assert.ok(line.includes(flag), `${service} runs with ${flag}`)
+    }
     let client = newClient()
     // The CLI, as a person would use it.
     const cli = spawnSumma(t, ['add', '5', '7'], env)
