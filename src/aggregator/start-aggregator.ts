@@ -23,6 +23,7 @@ import { appliedSince, expireAppliedEvents, readTotal } from './db/read-total.ts
 import { EventConsumer } from './event-consumer.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
 import { SumFile } from './sum-file.ts'
+import { TotalView, totalsChannel } from './total-view.ts'
 
 export interface RunningAggregator {
   httpPort: number
@@ -30,6 +31,9 @@ export interface RunningAggregator {
   sumFile: SumFile
   auditLog: AuditLog
 }
+
+/** GET /total is served from memory; this bounds its age should notifications stop arriving. */
+const totalMaxAgeMs = 1000
 
 export function deadLetterTopicOf(topic: string): string {
   return `${topic}.dlq`
@@ -80,9 +84,26 @@ export async function startAggregator(
     lastSeq = rows.at(-1)!.seq
     log.info({ lines: rows.length, lastSeq }, 'audit log caught up from the database')
   }
-  const initial = await readTotal(sql, topic)
+  const totals = new TotalView({
+    read: () => readTotal(sql, topic),
+    onChange: (total) => {
+      metrics.total.set(Number(total.total))
+      sumFile
+        .write(total.total)
+        .catch((error: unknown) => log.error({ err: error }, 'writing sum.txt failed'))
+    },
+    maxAgeMs: totalMaxAgeMs,
+  })
+  const refreshTotals = (): void => {
+    totals.refresh().catch((error: unknown) => log.warn({ err: error }, 'reading the total failed'))
+  }
+  // Listening before the first read, so that no commit falls in between; every
+  // (re)connection of the listener reads again, since notifications sent while
+  // it was away are lost.
+  const listener = await sql.listen(totalsChannel, refreshTotals, refreshTotals)
+  lifecycle.defer('listen', () => listener.unlisten())
+  const initial = await totals.refresh()
   await sumFile.write(initial.total)
-  metrics.total.set(Number(initial.total))
 
   const consumer = new EventConsumer({
     sql,
@@ -99,10 +120,8 @@ export async function startAggregator(
     onApplied: async (result) => {
       if (result.applied.length === 0) return
       lag.noteApplied(result.applied)
+      // The total, its gauge and sum.txt follow the commit's notification (TotalView).
       await auditLog.append(result.applied.map((event) => toAuditLine(topic, event)))
-      const total = await readTotal(sql, topic)
-      metrics.total.set(Number(total.total))
-      await sumFile.write(total.total)
     },
   })
 
@@ -142,10 +161,10 @@ export async function startAggregator(
       .send({ error: summa.code, message: status >= 500 ? 'internal error' : summa.message })
   })
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
-  registerTotalRoutes(http, () => readTotal(sql, topic))
+  registerTotalRoutes(http, () => totals.read())
   const consoleFeed = new ConsoleFeed(
     {
-      readTotal: () => readTotal(sql, topic),
+      readTotal: () => totals.read(),
       addsPerSecond: () => addsPerSecond(sql, 5),
       recentEvents: () => recentEvents(sql, 12),
       lag: () => lag.read(),

@@ -133,6 +133,27 @@ describe('aggregator', () => {
     assert.match(metrics.body, /summa_dead_letters_total\{[^}]*\} 2/)
   })
 
+  it('serves GET /total from memory and follows totals another writer commits', async (t) => {
+    const system = await createTestSystem(t)
+    const producer = testProducer(t)
+    const events = Array.from({ length: 20 }, (_, i) => sumEvent(BigInt(i), 1n))
+    await produce(producer, system.topic, events)
+    const aggregator = await startTestAggregator(t, system.config)
+    await expectTotal(aggregator.running.httpPort, totalOf(events), 20)
+    // What another aggregator's batch does to its partition's row, committed on another connection:
+    // the trigger's notification makes this aggregator read the totals again.
+    await system.db.sql`
+      update partition_totals set subtotal = subtotal + 1000, applied_count = applied_count + 1
+      where topic = ${system.topic} and partition = (select min(partition) from partition_totals)`
+    await expectTotal(aggregator.running.httpPort, totalOf(events) + 1000n, 21)
+    await eventually(async () =>
+      assert.equal(
+        await readFile(path.join(system.dataDir, 'sum.txt'), 'utf8'),
+        `${totalOf(events) + 1000n}\n`,
+      ),
+    )
+  })
+
   it('rebuilds sum.txt and the audit log from the database, never from the files', async (t) => {
     const system = await createTestSystem(t)
     const producer = testProducer(t)
