@@ -29,14 +29,36 @@ export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
     labelNames: ['method'],
     registers: [registry],
   })
+  // Label children are looked up once per (method, code), not hashed on every
+  // call: this runs for every Add.
+  const perMethod = new Map<
+    string,
+    { duration: ReturnType<typeof duration.labels>; inFlight: ReturnType<typeof inFlight.labels> }
+  >()
+  const perCode = new Map<string, ReturnType<typeof requests.labels>>()
+  const counterFor = (method: string, code: string) => {
+    const key = `${method} ${code}`
+    let child = perCode.get(key)
+    if (child === undefined) {
+      child = requests.labels({ method, code })
+      perCode.set(key, child)
+    }
+    return child
+  }
   return {
     startRpc(method) {
-      const end = duration.startTimer({ method })
-      inFlight.inc({ method })
+      let children = perMethod.get(method)
+      if (children === undefined) {
+        children = { duration: duration.labels({ method }), inFlight: inFlight.labels({ method }) }
+        perMethod.set(method, children)
+      }
+      const { duration: timed, inFlight: open } = children
+      const end = timed.startTimer()
+      open.inc()
       return (code) => {
         end()
-        inFlight.dec({ method })
-        requests.inc({ method, code })
+        open.dec()
+        counterFor(method, code).inc()
       }
     },
     replays: new Counter({

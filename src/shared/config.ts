@@ -43,9 +43,9 @@ const schema = z.object({
   // Capped so one produce stays under the broker's default 1 MiB record-batch limit per partition.
   SUMMA_RELAY_BATCH_SIZE: positiveInt.max(5000).default(4000),
   SUMMA_RELAY_POLL_INTERVAL_MS: positiveInt.default(1000),
-  SUMMA_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  SUMMA_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   SUMMA_AGGREGATOR_BATCH_SIZE: positiveInt.max(50_000).default(2000),
-  SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(5),
+  SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(10),
   SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
