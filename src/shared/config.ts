@@ -36,7 +36,7 @@ const schema = z.object({
   SUMMA_TOPIC_REPLICATION: positiveInt.max(10).default(1),
   SUMMA_CONSUMER_GROUP: z.string().min(1).default('summa-aggregator'),
   SUMMA_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
-  SUMMA_REPLAY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  SUMMA_REPLAY_CACHE_SIZE: z.coerce.number().int().min(0).default(2000),
   SUMMA_REPLAY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60_000),
   SUMMA_GROUP_COMMIT_WAIT_MS: z.coerce.number().min(0).max(100).default(2),
   SUMMA_GROUP_COMMIT_MAX_ROWS: positiveInt.max(10_000).default(500),
