@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { createAdmin } from '../src/shared/kafka.ts'
 import { sleep } from '../src/shared/sleep.ts'
 
 /** A process the bench started, with its output in a log file. */
@@ -42,18 +41,6 @@ export async function waitFor(what: string, timeoutMs: number, ready: () => Prom
   while (!(await ready().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what} not ready within ${timeoutMs} ms`)
     await sleep(200)
-  }
-}
-
-export async function kafkaAnswers(bootstrap: string): Promise<boolean> {
-  const admin = createAdmin([bootstrap], 'summa-bench')
-  try {
-    await admin.listTopics()
-    return true
-  } catch {
-    return false
-  } finally {
-    await admin.close().catch(() => {})
   }
 }
 

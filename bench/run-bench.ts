@@ -7,8 +7,9 @@ import postgres from 'postgres'
 import { CalculatorClient } from '../src/cli/calculator-client.ts'
 import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
+import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { sleep } from '../src/shared/sleep.ts'
-import { BenchProcess, httpOk, kafkaAnswers, scrapeGauge, waitFor } from './bench-process.ts'
+import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
 import { cpuSeconds, memoryMb, reapedChildrenCpuSeconds, treeCpuSeconds } from './proc-stats.ts'
@@ -97,7 +98,7 @@ async function bench(): Promise<BenchResults> {
       kafkaEnv,
       `${logs}/kafka.log`,
     )
-    await waitFor('kafka', 180_000, () => kafkaAnswers(bootstrap))
+    await waitFor('kafka', 180_000, () => kafkaAnswers([bootstrap], 'summa-bench'))
     return broker
   }
   let kafka = await startKafka()

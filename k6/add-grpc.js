@@ -5,38 +5,23 @@
 // Thresholds make k6 exit non-zero when breached, as `summa load --max-p99` does.
 import grpc from 'k6/net/grpc'
 import { check, sleep } from 'k6'
+import { rampingScenarios, selectedScenario } from './scenarios.js'
 import { randomIntBetween, uuidv4 } from 'https://jslib.k6.io/k6-utils/1.4.0/index.js'
 
 const target = __ENV.GRPC || '127.0.0.1:9090'
 const peak = Number(__ENV.PEAK || 1000)
 const duplicateRatio = Number(__ENV.DUPLICATES || 0.05)
 
-const scenarios = {
-  arrival: {
-    executor: 'ramping-arrival-rate',
-    startRate: Math.round(peak / 10),
-    timeUnit: '1s',
-    preAllocatedVUs: 200,
-    maxVUs: 2000,
-    stages: [
-      { duration: '30s', target: peak },
-      { duration: '1m', target: peak },
-      { duration: '15s', target: 0 },
-    ],
-  },
-  vus: {
-    executor: 'ramping-vus',
-    startVUs: 0,
-    stages: [
-      { duration: '30s', target: Math.round(peak / 4) },
-      { duration: '1m', target: Math.round(peak / 4) },
-      { duration: '15s', target: 0 },
-    ],
-  },
-}
+const scenarios = rampingScenarios({
+  peakRate: peak,
+  startRate: Math.round(peak / 10),
+  preAllocatedVUs: 200,
+  maxVUs: 2000,
+  peakVUs: Math.round(peak / 4),
+})
 
 export const options = {
-  scenarios: { [__ENV.SCENARIO || 'arrival']: scenarios[__ENV.SCENARIO || 'arrival'] },
+  scenarios: selectedScenario(scenarios),
   thresholds: {
     grpc_req_duration: ['p(95)<25', 'p(99)<50'],
     checks: ['rate>0.99'],

@@ -4,36 +4,21 @@
 //   k6 run -e HTTP=http://127.0.0.1:8080 -e PEAK=500 k6/total-rest.js
 import http from 'k6/http'
 import { check, sleep } from 'k6'
+import { rampingScenarios, selectedScenario } from './scenarios.js'
 
 const base = __ENV.HTTP || 'http://127.0.0.1:8080'
 const peak = Number(__ENV.PEAK || 500)
 
-const scenarios = {
-  arrival: {
-    executor: 'ramping-arrival-rate',
-    startRate: 10,
-    timeUnit: '1s',
-    preAllocatedVUs: 50,
-    maxVUs: 500,
-    stages: [
-      { duration: '30s', target: peak },
-      { duration: '1m', target: peak },
-      { duration: '15s', target: 0 },
-    ],
-  },
-  vus: {
-    executor: 'ramping-vus',
-    startVUs: 0,
-    stages: [
-      { duration: '30s', target: Math.round(peak / 10) },
-      { duration: '1m', target: Math.round(peak / 10) },
-      { duration: '15s', target: 0 },
-    ],
-  },
-}
+const scenarios = rampingScenarios({
+  peakRate: peak,
+  startRate: 10,
+  preAllocatedVUs: 50,
+  maxVUs: 500,
+  peakVUs: Math.round(peak / 10),
+})
 
 export const options = {
-  scenarios: { [__ENV.SCENARIO || 'arrival']: scenarios[__ENV.SCENARIO || 'arrival'] },
+  scenarios: selectedScenario(scenarios),
   thresholds: {
     'http_req_duration{endpoint:total}': ['p(99)<10'],
     http_req_failed: ['rate<0.01'],

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
-import { createAdmin } from '../shared/kafka.ts'
+import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
 import { migrateCommand } from './commands.ts'
@@ -43,7 +43,7 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
   process.on('SIGTERM', onSignal)
 
   try {
-    if (!(await kafkaAnswers(config))) {
+    if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up'))) {
       broker = startBroker(config, env, log)
       await waitForKafka(config, stopping.signal, log)
     } else {
@@ -103,22 +103,10 @@ function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): Super
   return broker
 }
 
-async function kafkaAnswers(config: Config): Promise<boolean> {
-  const admin = createAdmin(kafkaBrokers(config), 'summa-up')
-  try {
-    await admin.listTopics()
-    return true
-  } catch {
-    return false
-  } finally {
-    await admin.close().catch(() => {})
-  }
-}
-
 async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
   const deadline = Date.now() + 180_000
   while (!signal.aborted) {
-    if (await kafkaAnswers(config)) {
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up')) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'Kafka is ready')
       return
     }

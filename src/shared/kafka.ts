@@ -41,6 +41,19 @@ export function createAdmin(brokers: string[], clientId: string): Admin {
  * Creates the topic unless it exists. Safe to call from several processes at
  * once: whoever loses the creation race finds the topic on the re-check.
  */
+/** Whether a broker answers a metadata request at `brokers` now (a short-lived admin client). */
+export async function kafkaAnswers(brokers: string[], clientId: string): Promise<boolean> {
+  const admin = createAdmin(brokers, clientId)
+  try {
+    await admin.listTopics()
+    return true
+  } catch {
+    return false
+  } finally {
+    await admin.close().catch(() => {})
+  }
+}
+
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'exists'> {
   if (await topicExists(admin, spec.topic)) return 'exists'
   try {

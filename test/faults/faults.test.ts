@@ -13,7 +13,7 @@ import { TrafficDriver } from './driver.ts'
 import { PostgresCluster } from './postgres-cluster.ts'
 import { type FaultContext, scenarios } from './scenarios.ts'
 import { Supervised } from './supervisor.ts'
-import { healthStatus, startSystem } from './system-under-test.ts'
+import { startSystem, waitUntilHealthy } from './system-under-test.ts'
 
 /**
  * The bounded fault-injection suite: for each scenario, a fresh database and
@@ -126,13 +126,7 @@ describe('fault injection', { concurrency: 1 }, () => {
       const notes: Row['notes'] = {}
       const probeSql = createSql({ url: databaseUrl, poolSize: 1, applicationName: 'summa-faults-probe' })
       try {
-        await eventually(
-          async () => {
-            for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
-          },
-          60_000,
-          100,
-        )
+        await waitUntilHealthy(system, 60_000)
         driver.start()
         await eventually(() => assert.ok(driver.stats.ok >= rate, 'traffic flows before the fault'), 30_000)
         const context: FaultContext = {
@@ -247,13 +241,7 @@ describe('fault injection', { concurrency: 1 }, () => {
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
       const notes: Row['notes'] = {}
       try {
-        await eventually(
-          async () => {
-            for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
-          },
-          60_000,
-          100,
-        )
+        await waitUntilHealthy(system, 60_000)
         const result = await body({
           system,
           broker,

@@ -1,12 +1,11 @@
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { cliEntry, serviceCommand } from '../../src/cli/service-runtime.ts'
+import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
 import { Supervised } from './supervisor.ts'
-
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const entry = path.join(root, 'src/bin/summa.ts')
 
 export type ServiceName = 'calculator' | 'relay' | 'aggregator'
 
@@ -63,7 +62,8 @@ export async function startSystem(options: {
     services[name] = new Supervised({
       name,
       command: process.execPath,
-      args: [entry, name],
+      // As `summa up` starts them: the services' V8 settings included.
+      args: serviceCommand(name),
       env: { ...process.env, ...env },
       logFile: path.join(options.dir, `${name}.log`),
     })
@@ -92,11 +92,22 @@ export async function healthStatus(port: number): Promise<number> {
   }
 }
 
+/** Waits until every service of `system` answers /health with 200. */
+export async function waitUntilHealthy(system: SystemUnderTest, timeoutMs: number): Promise<void> {
+  await eventually(
+    async () => {
+      for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
+    },
+    timeoutMs,
+    100,
+  )
+}
+
 /** Runs `summa ARGS` to completion, its output kept in `logFile`; rejects unless it exits 0. */
 async function runOnce(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
   let output = ''
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cliEntry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
     })

@@ -12,7 +12,7 @@ import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { TrafficDriver } from './driver.ts'
-import { healthStatus, startSystem } from './system-under-test.ts'
+import { startSystem, waitUntilHealthy } from './system-under-test.ts'
 
 /**
  * Three KRaft brokers started by scripts/kafka/cluster.sh on this machine
@@ -78,13 +78,7 @@ describe('three brokers', () => {
     const admin = createAdmin(bootstrap.split(','), 'summa-faults-cluster')
     const probe = createSql({ url: databaseUrl, poolSize: 1, applicationName: 'summa-faults-probe' })
     try {
-      await eventually(
-        async () => {
-          for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
-        },
-        90_000,
-        100,
-      )
+      await waitUntilHealthy(system, 90_000)
       const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
       const partitions = [...(metadata.topics.get(topic)?.partitions ?? [])]
       assert.equal(partitions.length, 6)
