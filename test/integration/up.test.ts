@@ -85,9 +85,14 @@ describe('summa up', () => {
 
     const first = await startUp()
     // Each service runs the compiled build with the V8 settings that keep it small.
-    const commandLines = descendantsOf(first.child.pid!).map((pid) =>
-      readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '').split('\0'),
-    )
+    // A short-lived helper (the broker script's children) may exit between listing and reading.
+    const commandLines = descendantsOf(first.child.pid!).flatMap((pid) => {
+      try {
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '').split('\0')]
+      } catch {
+        return []
+      }
+    })
     for (const service of ['calculator', 'relay', 'aggregator']) {
       const line = commandLines.find((args) => args.at(-2) === builtSummaEntry && args.at(-1) === service)
       assert.ok(line, `${service} runs ${builtSummaEntry}: ${JSON.stringify(commandLines)}`)
