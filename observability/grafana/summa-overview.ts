@@ -6,6 +6,8 @@
  * test/integration/prometheus.test.ts, which fails on a query with no data.
  */
 
+import { eventLoopResolutionMs } from '../../src/shared/metrics.ts'
+
 export const datasources = {
   prometheus: { type: 'prometheus', uid: 'summa-prometheus' },
   loki: { type: 'loki', uid: 'summa-loki' },
@@ -264,7 +266,13 @@ const rows: Array<{ title: string; panels: PanelSpec[] }> = [
         title: 'Event-loop lag p99',
         kind: 'timeseries',
         unit: 's',
-        queries: [{ expr: 'max by (service) (nodejs_eventloop_lag_p99_seconds)', legend: '{{service}}' }],
+        description: "Node's gauge minus its 10 ms sampling interval, which an idle loop reads too.",
+        queries: [
+          {
+            expr: `max by (service) (nodejs_eventloop_lag_p99_seconds) - ${eventLoopResolutionMs / 1000}`,
+            legend: '{{service}}',
+          },
+        ],
       },
       {
         title: 'GC time',
