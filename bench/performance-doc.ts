@@ -28,7 +28,14 @@ export interface BenchResults {
   startedAt: string
   finishedAt: string
   command: string
-  settings: { stepS: number; rates: number[]; p99LimitMs: number; outageS: number }
+  settings: {
+    stepS: number
+    rates: number[]
+    p99LimitMs: number
+    outageS: number
+    /** Absent from results written before the warm-up was recorded (500/s, 8 s bare, 20 s summa). */
+    warmUp?: { rate: number; bareS: number; summaS: number }
+  }
   machine: Record<string, string | number | number[]>
   sustained: { bare: number; summa: number }
   /** Highest rate answered at ≥ 95 % with < 1 % errors, whatever the p99. */
@@ -139,6 +146,7 @@ export function targetsOf(results: BenchResults) {
 
 function renderDoc(results: BenchResults, resultsLink: string, analysis: string): string {
   const { machine, settings, steps, endToEnd, outage } = results
+  const warmUp = settings.warmUp ?? { rate: 500, bareS: 8, summaS: 20 }
   const lines: string[] = [
     '# Performance',
     '',
@@ -165,8 +173,9 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran.',
     '',
     `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
-      `each rate held ${settings.stepS} s after a warm-up at 500/s (8 s bare, 20 s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
-      'and no error (a failed step is tried once more); the sweep goes on while the target keeps up with the offered rate. CPU is utime+stime from /proc for ' +
+      `each rate held ${settings.stepS} s after a warm-up at ${warmUp.rate}/s (${warmUp.bareS} s bare, ${warmUp.summaS} s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
+      'and no error (a failed step is tried once more), and the sustained rate is the highest one that passed with every lower rate passed too; ' +
+      'the sweep goes on while the target keeps up with the offered rate. Event-loop lag is Node’s p99 gauge minus its 10 ms sampling interval. CPU is utime+stime from /proc for ' +
       'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
       'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',
     '',
