@@ -52,16 +52,20 @@ export async function applyBatch(
 ): Promise<ApplyResult> {
   const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
   return sql.begin(async (tx) => {
-    await tx`
-      insert into partition_totals (topic, partition, topic_id)
-      select ${topic}, p, ${topicId} from unnest(${partitions}::int4[]) as p
-      on conflict do nothing`
-    // Locked in partition order so two aggregators never deadlock on each other.
-    const locked = await tx<{ partition: number; next_offset: string }[]>`
-      select partition, next_offset from partition_totals
-      where topic = ${topic} and partition = any(${partitions}::int4[])
-      order by partition
-      for update`
+    // Both statements go out in one round trip (the driver pipelines queries
+    // issued without waiting); the connection runs them in order.
+    const [, locked] = await Promise.all([
+      tx`
+        insert into partition_totals (topic, partition, topic_id)
+        select ${topic}, p, ${topicId} from unnest(${partitions}::int4[]) as p
+        on conflict do nothing`,
+      // Locked in partition order so two aggregators never deadlock on each other.
+      tx<{ partition: number; next_offset: string }[]>`
+        select partition, next_offset from partition_totals
+        where topic = ${topic} and partition = any(${partitions}::int4[])
+        order by partition
+        for update`,
+    ])
     const nextOffset = new Map(locked.map((row) => [row.partition, BigInt(row.next_offset)]))
     const fresh = records.filter((record) => record.offset >= (nextOffset.get(record.partition) ?? 0n))
     assertContiguous(fresh, nextOffset)
