@@ -168,9 +168,14 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     `| PostgreSQL | ${machine.postgres} (the bench's own cluster, synchronous_commit=on, fsync=on) |`,
     `| Kafka | ${machine.kafka} (one broker, the bench's own; producer acks=all, idempotent) |`,
     `| load average at start / end | ${(machine.loadAverageAtStart as number[]).join(' ')} / ${(machine.loadAverageAtEnd as number[]).join(' ')} |`,
+    ...(machine.stealSeconds === undefined
+      ? []
+      : [
+          `| CPU time taken by the hypervisor (steal) during the run | ${machine.stealSeconds} s, ${machine.stealPercent} % of the cores' time |`,
+        ]),
     '',
     'Everything runs on this one machine: the load client, the bare server, the three summa services,',
-    'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran.',
+    'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran, the steal how much CPU the virtual machine’s host withheld.',
     '',
     `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
       `each rate held ${settings.stepS} s after a warm-up at ${warmUp.rate}/s (${warmUp.bareS} s bare, ${warmUp.summaS} s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +

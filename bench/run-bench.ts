@@ -13,7 +13,13 @@ import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
-import { cpuSeconds, memoryMb, reapedChildrenCpuSeconds, treeCpuSeconds } from './proc-stats.ts'
+import {
+  cpuSeconds,
+  machineCpuSeconds,
+  memoryMb,
+  reapedChildrenCpuSeconds,
+  treeCpuSeconds,
+} from './proc-stats.ts'
 
 /**
  * `make bench`: starts a PostgreSQL cluster, a Kafka broker and summa's three
@@ -76,6 +82,7 @@ try {
 async function bench(): Promise<BenchResults> {
   const startedAt = new Date().toISOString()
   const loadAverage = os.loadavg()
+  const machineCpuAtStart = machineCpuSeconds()
   log(`work dir ${work}`)
   const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
   cleanups.push(() => pg.stop())
@@ -437,6 +444,7 @@ async function bench(): Promise<BenchResults> {
       kafka: kafkaVersion(),
       loadAverageAtStart: loadAverage.map((value) => round(value * 100) / 100),
       loadAverageAtEnd: os.loadavg().map((value) => round(value * 100) / 100),
+      ...stolen(machineCpuAtStart, machineCpuSeconds()),
     },
     sustained,
     capacity,
@@ -484,6 +492,19 @@ function kafkaVersion(): string {
     return jar?.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '') ?? '?'
   } catch {
     return readFileSync(path.join(root, 'kafka/pom.xml'), 'utf8').match(/<kafka.version>([^<]+)/)?.[1] ?? '?'
+  }
+}
+
+/** CPU time the hypervisor took from this machine during the run, in seconds and as a share. */
+function stolen(
+  start: { total: number; steal: number },
+  end: { total: number; steal: number },
+): { stealSeconds: number; stealPercent: number } {
+  const steal = end.steal - start.steal
+  const total = end.total - start.total
+  return {
+    stealSeconds: round(steal * 10) / 10,
+    stealPercent: total > 0 ? round((steal / total) * 1000) / 10 : 0,
   }
 }
 
