@@ -69,7 +69,7 @@ check: node_modules/.install-stamp
 	scripts/check-k6.sh
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts'
 
 # Prometheus config, recording and alert rules, and the alert rules' unit tests.
 observability-check: system-packages

@@ -20,6 +20,7 @@ import {
   reapedChildrenCpuSeconds,
   treeCpuSeconds,
 } from './proc-stats.ts'
+import { Sweep } from './sweep.ts'
 
 /**
  * `make bench`: starts a PostgreSQL cluster, a Kafka broker and summa's three
@@ -213,8 +214,6 @@ async function bench(): Promise<BenchResults> {
   })
 
   const steps: Step[] = []
-  const sustained: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
-  const capacity: Record<'bare' | 'summa', number> = { bare: 0, summa: 0 }
   // summa's idle cost, for the analysis: its processes with nothing to do.
   const idleBefore = { cpu: summaCpu(), at: performance.now() }
   await sleep(5000)
@@ -311,19 +310,14 @@ async function bench(): Promise<BenchResults> {
 
   // Interleaved, bare then summa at each rate, so that other load on the machine, which comes and
   // goes, weighs on both alike.
-  // The sustained rate is the highest one that passed with every rate below it passed too: a lucky
-  // step above a failed one does not count.
-  const state = {
-    bare: { previousPassed: true, allPassed: true, done: false },
-    summa: { previousPassed: true, allPassed: true, done: false },
-  }
+  const sweeps = { bare: new Sweep(), summa: new Sweep() }
   for (const rate of rates) {
     for (const target of ['bare', 'summa'] as const) {
-      if (state[target].done) continue
+      const sweep = sweeps[target]
+      if (sweep.done) continue
       let step: Step | undefined
       let keptUp = false
-      // A failed step is tried once more, unless the rate below failed too (then it is past the limit).
-      for (let attempt = 1; attempt <= (state[target].previousPassed ? 2 : 1); attempt++) {
+      for (let attempt = 1; attempt <= sweep.attempts; attempt++) {
         step = await measureStep(target, rate, attempt)
         log(
           `${target} ${rate}/s: ${step.throughputPerS} ok/s p99 ${step.latency.p99Ms} ms errors ${step.errors} ` +
@@ -333,17 +327,12 @@ async function bench(): Promise<BenchResults> {
         keptUp ||= step.throughputPerS >= 0.95 * rate && step.errors <= 0.01 * step.requests
         if (step.passed) break
       }
-      if (step === undefined) continue
-      state[target].allPassed &&= step.passed
-      if (state[target].allPassed) sustained[target] = rate
-      state[target].previousPassed = step.passed
-      // Past the p99 limit the sweep goes on while the target keeps up with the offered rate, so
-      // the chart shows where each one saturates even when other load on the machine spoils p99.
-      if (keptUp) capacity[target] = rate
-      else state[target].done = true
+      if (step !== undefined) sweep.record(rate, step.passed, keptUp)
     }
-    if (state.bare.done && state.summa.done) break
+    if (sweeps.bare.done && sweeps.summa.done) break
   }
+  const sustained = { bare: sweeps.bare.sustained, summa: sweeps.summa.sustained }
+  const capacity = { bare: sweeps.bare.capacity, summa: sweeps.summa.capacity }
 
   // End to end at half the sustained rate: probes measure Add answered → visible in GET /total.
   // With no passing step (a busy machine), half the sweep's lowest rate.
