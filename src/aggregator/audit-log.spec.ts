@@ -41,6 +41,34 @@ describe('AuditLog', () => {
   })
 })
 
+describe('AuditLog after a power cut', () => {
+  it('finds the last complete line behind a zero-filled tail longer than one read', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'summa-audit-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const log = new AuditLog(dir)
+    await log.open()
+    await log.append([line(1), line(2)])
+    await log.close()
+    const good = await readFile(log.path)
+    // What a file system that extends the size before the data can leave behind.
+    await appendFile(log.path, Buffer.alloc(200 * 1024))
+    const reopened = new AuditLog(dir)
+    assert.equal(await reopened.open(), '2')
+    await reopened.close()
+    assert.deepEqual(await readFile(log.path), good)
+  })
+
+  it('empties a file that holds no complete line', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'summa-audit-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const log = new AuditLog(dir)
+    await writeFile(log.path, '{"seq":"1","eventId":')
+    assert.equal(await log.open(), '0')
+    await log.close()
+    assert.equal(await readFile(log.path, 'utf8'), '')
+  })
+})
+
 describe('SumFile', () => {
   it('replaces the file whole and coalesces writes to the newest value', async (t) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'summa-sum-'))

@@ -16,14 +16,17 @@ export interface AuditLine {
   appliedAt: string
 }
 
+/** How much of the file repairTail reads at a time, walking back from the end. */
 const tailBytes = 64 * 1024
+const newline = 0x0a
 
 /**
  * Append-only JSON-lines log of applied events (`audit.jsonl`), written after
- * each committed batch. A crash can leave it behind the database (the batch
- * committed, the append did not happen) or with a torn last line; open()
- * repairs both: it cuts a torn line and reports the last complete `seq`, from
- * which the caller appends what the database applied since.
+ * each committed batch and not synced. A crash can leave it behind the
+ * database (the batch committed, the append did not reach the disk) or with a
+ * torn or zero-filled tail; open() repairs both: it cuts the tail back to the
+ * last complete line and reports that line's `seq`, from which the caller
+ * appends what the database applied since.
  *
  * Exact with one aggregator per data directory, the default deployment.
  */
@@ -75,7 +78,12 @@ export function toAuditLine(topic: string, event: AppliedEvent): AuditLine {
   }
 }
 
-/** Truncates a torn last line and returns the last complete line's seq. */
+/**
+ * Truncates a torn last line and returns the last complete line's seq. Walks
+ * back a chunk at a time: after a power cut the unsynced tail may be a torn
+ * line or a run of zero bytes longer than one chunk, and cutting inside the
+ * good lines would lose the seq and append the whole history again.
+ */
 async function repairTail(file: string): Promise<string> {
   let size: number
   try {
@@ -85,31 +93,62 @@ async function repairTail(file: string): Promise<string> {
   }
   if (size === 0) return '0'
   const handle = await open(file, 'r')
-  let text: string
-  const start = Math.max(0, size - tailBytes)
+  let lastNewline = -1
+  let seq = '0'
   try {
-    const buffer = Buffer.alloc(size - start)
-    await handle.read(buffer, 0, buffer.length, start)
-    text = buffer.toString('utf8')
+    lastNewline = await lastIndexOfNewline(handle, size)
+    if (lastNewline >= 0) {
+      for await (const text of linesBackwards(handle, lastNewline)) {
+        if (text.length === 0) continue
+        try {
+          const parsed = JSON.parse(text) as Partial<AuditLine>
+          if (typeof parsed.seq === 'string') {
+            seq = parsed.seq
+            break
+          }
+        } catch {
+          // A corrupt line in the middle is kept (append-only) but not trusted.
+        }
+      }
+    }
   } finally {
     await handle.close()
   }
-  const lastNewline = text.lastIndexOf('\n')
-  if (lastNewline !== text.length - 1) {
-    // A torn write: drop the partial line so the file stays valid JSON lines.
-    await truncate(file, start + Buffer.byteLength(text.slice(0, lastNewline + 1)))
+  // Drop the torn part so the file stays valid JSON lines (all of it when no line is complete).
+  if (lastNewline !== size - 1) await truncate(file, lastNewline + 1)
+  return seq
+}
+
+/** Position of the file's last newline byte, or -1. */
+async function lastIndexOfNewline(handle: FileHandle, size: number): Promise<number> {
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - tailBytes)
+    const chunk = Buffer.alloc(end - start)
+    await handle.read(chunk, 0, chunk.length, start)
+    const index = chunk.lastIndexOf(newline)
+    if (index >= 0) return start + index
+    end = start
   }
-  const lines = text
-    .slice(0, lastNewline + 1)
-    .split('\n')
-    .filter(Boolean)
-  for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      const parsed = JSON.parse(lines[i]!) as Partial<AuditLine>
-      if (typeof parsed.seq === 'string') return parsed.seq
-    } catch {
-      // A corrupt line in the middle is kept (append-only) but not trusted.
+  return -1
+}
+
+/** The lines before byte `end` (a newline's position), last first. */
+async function* linesBackwards(handle: FileHandle, end: number): AsyncGenerator<string> {
+  // The beginning of a line whose start lies in an earlier chunk.
+  let rest = Buffer.alloc(0)
+  for (let chunkEnd = end; chunkEnd > 0; ) {
+    const start = Math.max(0, chunkEnd - tailBytes)
+    const chunk = Buffer.alloc(chunkEnd - start)
+    await handle.read(chunk, 0, chunk.length, start)
+    const buffer = Buffer.concat([chunk, rest])
+    let lineEnd = buffer.length
+    for (let i = chunk.length - 1; i >= 0; i--) {
+      if (buffer[i] !== newline) continue
+      yield buffer.subarray(i + 1, lineEnd).toString('utf8')
+      lineEnd = i
     }
+    rest = buffer.subarray(0, lineEnd)
+    chunkEnd = start
   }
-  return '0'
+  yield rest.toString('utf8')
 }
