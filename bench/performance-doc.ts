@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { LatencySummary } from '../src/load/latency-histogram.ts'
+import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { renderChart } from './performance-chart.ts'
 
 export interface Step {
@@ -180,7 +181,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
       `each rate held ${settings.stepS} s after a warm-up at ${warmUp.rate}/s (${warmUp.bareS} s bare, ${warmUp.summaS} s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
       'and no error (a failed step is tried once more), and the sustained rate is the highest one that passed with every lower rate passed too; ' +
-      'the sweep goes on while the target keeps up with the offered rate. Event-loop lag is Node’s p99 gauge minus its 10 ms sampling interval. CPU is utime+stime from /proc for ' +
+      `the sweep goes on while the target keeps up with the offered rate. Event-loop lag is Node’s p99 gauge minus its ${eventLoopResolutionMs} ms sampling interval. CPU is utime+stime from /proc for ` +
       'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
       'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',
     '',

@@ -266,10 +266,10 @@ const rows: Array<{ title: string; panels: PanelSpec[] }> = [
         title: 'Event-loop lag p99',
         kind: 'timeseries',
         unit: 's',
-        description: "Node's gauge minus its 10 ms sampling interval, which an idle loop reads too.",
+        description: `Node's gauge minus its ${eventLoopResolutionMs} ms sampling interval, which an idle loop reads too.`,
         queries: [
           {
-            expr: `max by (service) (nodejs_eventloop_lag_p99_seconds) - ${eventLoopResolutionMs / 1000}`,
+            expr: `clamp_min(max by (service) (nodejs_eventloop_lag_p99_seconds) - ${eventLoopResolutionMs / 1000}, 0)`,
             legend: '{{service}}',
           },
         ],

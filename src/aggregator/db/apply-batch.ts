@@ -52,8 +52,8 @@ export async function applyBatch(
 ): Promise<ApplyResult> {
   const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
   return sql.begin(async (tx) => {
-    // Both statements go out in one round trip (the driver pipelines queries
-    // issued without waiting); the connection runs them in order.
+    // Both statements go out together once prepared on this connection (the
+    // driver pipelines queries issued without waiting); they run in order.
     const [, locked] = await Promise.all([
       tx`
         insert into partition_totals (topic, partition, topic_id)
