@@ -37,6 +37,12 @@ const rates = (env.BENCH_RATES ?? '250,500,1000,1500,2000,2500,3000,4000,5000,60
   .split(',')
   .map(Number)
 const outageS = Number(env.BENCH_OUTAGE_S ?? 60)
+// The sweep's verdicts assume each rate is higher than the one before (bench/sweep.ts).
+const badSetting = checkSettings()
+if (badSetting !== undefined) {
+  console.error(`bench: ${badSetting}`)
+  process.exit(2)
+}
 const p99LimitMs = 50
 const warmUp = { rate: 1000, bareS: 8, summaS: 30 }
 const ports = {
@@ -495,6 +501,15 @@ function stolen(
     stealSeconds: round(steal * 10) / 10,
     stealPercent: total > 0 ? round((steal / total) * 1000) / 10 : 0,
   }
+}
+
+function checkSettings(): string | undefined {
+  if (!rates.every((rate, i) => Number.isInteger(rate) && rate > 0 && (i === 0 || rate > rates[i - 1]!)))
+    return `BENCH_RATES must be increasing positive integers, comma-separated (got "${env.BENCH_RATES}")`
+  if (!(stepS > 0)) return `BENCH_STEP_S must be a positive number of seconds (got "${env.BENCH_STEP_S}")`
+  if (!(outageS > 0))
+    return `BENCH_OUTAGE_S must be a positive number of seconds (got "${env.BENCH_OUTAGE_S}")`
+  return undefined
 }
 
 function round(value: number): number {
