@@ -119,7 +119,11 @@ async function repairTail(file: string): Promise<string> {
   return seq
 }
 
-/** Position of the file's last newline byte, or -1. */
+/**
+ * Position of the file's last newline byte, or -1. A scan of its own rather
+ * than the first step of linesBackwards: a long torn tail is skipped here
+ * without being gathered into a buffer.
+ */
 async function lastIndexOfNewline(handle: FileHandle, size: number): Promise<number> {
   for (let end = size; end > 0; ) {
     const start = Math.max(0, end - tailBytes)

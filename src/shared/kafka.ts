@@ -37,10 +37,6 @@ export function createAdmin(brokers: string[], clientId: string): Admin {
   return new Admin({ clientId, bootstrapBrokers: brokers, retries: 0, timeout: 2000 })
 }
 
-/**
- * Creates the topic unless it exists. Safe to call from several processes at
- * once: whoever loses the creation race finds the topic on the re-check.
- */
 /** Whether a broker answers a metadata request at `brokers` now (a short-lived admin client). */
 export async function kafkaAnswers(brokers: string[], clientId: string): Promise<boolean> {
   const admin = createAdmin(brokers, clientId)
@@ -54,6 +50,10 @@ export async function kafkaAnswers(brokers: string[], clientId: string): Promise
   }
 }
 
+/**
+ * Creates the topic unless it exists. Safe to call from several processes at
+ * once: whoever loses the creation race finds the topic on the re-check.
+ */
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'exists'> {
   if (await topicExists(admin, spec.topic)) return 'exists'
   try {
