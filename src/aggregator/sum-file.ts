@@ -36,10 +36,15 @@ export class SumFile {
 
   async #drain(): Promise<void> {
     try {
+      let written: string | undefined
       while (this.#next !== undefined) {
         const value = this.#next
         this.#next = undefined
+        // A request for the value just written (start-up awaits the total its
+        // notification handler is already writing) needs no second write.
+        if (value === written) continue
         await writeAtomically(this.#file, `${value}\n`)
+        written = value
       }
     } finally {
       this.#writing = undefined
