@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { CalculatorClient } from '../src/cli/calculator-client.ts'
-import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
+import { loadNodeFlags, serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
 import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
@@ -455,7 +455,8 @@ async function runLoadChild(args: string[], name: string): Promise<LoadReport> {
   const child = new BenchProcess(
     `load-${name}`,
     process.execPath,
-    [summaCli, 'load', ...args, '--quiet', '--json', json],
+    // With the V8 settings `bin/summa load` uses: the client's own pauses count in what it measures.
+    [...loadNodeFlags, summaCli, 'load', ...args, '--quiet', '--json', json],
     env,
     `${logs}/load.log`,
   )

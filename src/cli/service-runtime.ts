@@ -15,6 +15,18 @@ import { fileURLToPath } from 'node:url'
 export const serviceNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=50']
 
 /**
+ * V8 settings for `summa load`, whose own pauses count in every latency it
+ * reports (latency runs from each request's scheduled send time). With V8's
+ * defaults its young generation grew to 64 MB semi-spaces here, and each
+ * scavenge stopped it for 38–42 ms about once a second at 1,000 Adds/s:
+ * against the bare grpc-js server that alone put its p99 at 32–61 ms. Capped
+ * at 8 MB, scavenges took at most ~9–11 ms and the same p99 was 15 ms
+ * (docs/PERFORMANCE.md). No old-generation setting: the client's heap holds
+ * its histograms and in-flight calls, and collecting it sooner only costs.
+ */
+export const loadNodeFlags: readonly string[] = ['--max-semi-space-size=8']
+
+/**
  * The CLI entry point next to this module: `dist/bin/summa.js` when running
  * the compiled build, `src/bin/summa.ts` when running the sources.
  */
