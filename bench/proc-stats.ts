@@ -80,12 +80,13 @@ export function memoryMb(pid: number): { rssMb: number; peakRssMb: number } {
  * `steal` is time a virtual CPU was runnable but the hypervisor ran something
  * else, which slows both sides of the bench alike and shows in their p99.
  */
-export function machineCpuSeconds(): { total: number; steal: number } {
+export function machineCpuSeconds(): { total: number; idle: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
   // cpu user nice system idle iowait irq softirq steal guest guest_nice
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
   return {
     total: ticks.reduce((sum, value) => sum + value, 0) / ticksPerSecond,
+    idle: ((ticks[3] ?? 0) + (ticks[4] ?? 0)) / ticksPerSecond,
     steal: (ticks[7] ?? 0) / ticksPerSecond,
   }
 }
