@@ -36,6 +36,8 @@ export interface BenchResults {
     outageS: number
     /** Absent from results written before the warm-up was recorded (500/s, 8 s bare, 20 s summa). */
     warmUp?: { rate: number; bareS: number; summaS: number }
+    /** The load client's Node flags; absent from results written before they were recorded. */
+    loadNodeFlags?: readonly string[]
   }
   machine: Record<string, string | number | number[]>
   sustained: { bare: number; summa: number }
@@ -183,7 +185,10 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
       'and no error (a failed step is tried once more), and the sustained rate is the highest one that passed with every lower rate passed too; ' +
       `the sweep goes on while the target keeps up with the offered rate. Event-loop lag is Node’s p99 gauge minus its ${eventLoopResolutionMs} ms sampling interval. CPU is utime+stime from /proc for ` +
       'every process involved; for summa it is counted until the step’s events were applied, and PostgreSQL’s ' +
-      'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately.',
+      'is the whole cluster (postmaster and all backends). The load client’s CPU is reported separately' +
+      (settings.loadNodeFlags === undefined || settings.loadNodeFlags.length === 0
+        ? '.'
+        : `; it runs with \`${settings.loadNodeFlags.join(' ')}\`, so that its own collections stay short (they count in every latency it measures).`),
     '',
     '## Results',
     '',

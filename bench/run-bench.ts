@@ -428,7 +428,7 @@ async function bench(): Promise<BenchResults> {
     startedAt,
     finishedAt: new Date().toISOString(),
     command: 'make bench',
-    settings: { stepS, rates, p99LimitMs, outageS, warmUp },
+    settings: { stepS, rates, p99LimitMs, outageS, warmUp, loadNodeFlags },
     machine: {
       cores: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? '?',
