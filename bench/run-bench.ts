@@ -11,6 +11,7 @@ import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
+import { measureDrain } from './drain-rate.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
 import {
@@ -370,7 +371,9 @@ async function bench(): Promise<BenchResults> {
   await drained()
 
   // Kafka outage under load: Adds keep flowing into the outbox, then the relay drains it.
-  const outageRate = Number(env.BENCH_OUTAGE_RATE ?? halfRate)
+  // At least 500/s, so that the backlog (30,000 events in 60 s) takes long enough
+  // to drain to be timed, whatever the sustained rate was.
+  const outageRate = Number(env.BENCH_OUTAGE_RATE ?? Math.max(500, halfRate))
   log(`summa: Kafka outage of ${outageS} s under ${outageRate}/s`)
   const outageLoad = runLoadChild(
     [
@@ -390,35 +393,28 @@ async function bench(): Promise<BenchResults> {
   const stoppedAt = Date.now()
   log('kafka stopped')
   await sleep(Math.max(0, outageS * 1000 - (Date.now() - stoppedAt)))
-  const [{ pending: backlogAtRestart } = { pending: '0' }] = await sql<{ pending: string }[]>`
-    select count(*) as pending from outbox where published_at is null`
-  const [{ now: restartAt } = { now: new Date() }] = await sql<
-    { now: Date }[]
-  >`select clock_timestamp() as now`
+  const [atRestart = { pending: '0', last_id: '0', now: new Date() }] = await sql<
+    { pending: string; last_id: string; now: Date }[]
+  >`
+    select count(*) filter (where published_at is null) as pending,
+           coalesce(max(id), 0)::text as last_id, clock_timestamp() as now
+    from outbox`
   kafka = await startKafka()
-  log(`kafka back after ${Math.round((Date.now() - stoppedAt) / 1000)} s; backlog ${backlogAtRestart}`)
-  let drainedAt: Date | undefined
-  await waitFor('outbox drained', 120_000, async () => {
-    const [row] = await sql<{ pending: string; now: Date }[]>`
-      select count(*) as pending, clock_timestamp() as now from outbox where published_at is null`
-    if (row !== undefined && Number(row.pending) <= Math.max(50, outageRate / 10)) drainedAt = row.now
-    return drainedAt !== undefined
-  })
-  const [drain = { first: null, published: '0' }] = await sql<{ first: Date | null; published: string }[]>`
-    select min(published_at) as first, count(*) as published from outbox
-    where published_at > ${restartAt} and published_at <= ${drainedAt!}`
+  log(`kafka back after ${Math.round((Date.now() - stoppedAt) / 1000)} s; backlog ${atRestart.pending}`)
+  const drain = await measureDrain(sql, atRestart.last_id, atRestart.now, 120_000)
   const outageReport = await outageLoad
   await drained()
-  const drainSeconds = drain.first === null ? 0 : (drainedAt!.getTime() - drain.first.getTime()) / 1000
   const outage = {
     rate: outageRate,
     outageS,
-    backlogAtRestart: Number(backlogAtRestart),
+    backlogAtRestart: Number(atRestart.pending),
     firstPublishAfterRestartS:
-      drain.first === null ? null : round((drain.first.getTime() - restartAt.getTime()) / 10) / 100,
-    published: Number(drain.published),
-    drainSeconds: round(drainSeconds * 1000) / 1000,
-    drainRatePerS: drainSeconds > 0 ? Math.round(Number(drain.published) / drainSeconds) : 0,
+      drain.firstPublishAt === null
+        ? null
+        : round((drain.firstPublishAt.getTime() - atRestart.now.getTime()) / 10) / 100,
+    published: drain.published,
+    drainSeconds: round(drain.seconds * 1000) / 1000,
+    drainRatePerS: drain.ratePerS,
     addErrors: outageReport.errors,
     addLatency: outageReport.byOperation.add!.latency,
   }
