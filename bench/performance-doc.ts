@@ -258,7 +258,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     '|---|---|',
     `| backlog in the outbox when the broker came back | ${outage.backlogAtRestart} events |`,
     `| first publish after the broker process was restarted | ${outage.firstPublishAfterRestartS ?? '?'} s |`,
-    `| drained | ${outage.published} events in ${outage.drainSeconds} s = **${outage.drainRatePerS} events/s** |`,
+    `| drained (events published after the relay's first pass, up to the backlog's last) | ${outage.published} events in ${outage.drainSeconds} s = **${outage.drainRatePerS} events/s** |`,
     `| Add errors during the whole run (outage included) | ${outage.addErrors} |`,
     `| Add p99 during the run | ${outage.addLatency.p99Ms} ms |`,
     '',
