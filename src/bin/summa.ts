@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { addCommand, migrateCommand, resetCommand, totalCommand } from '../cli/commands.ts'
-import { dlqRedriveCommand } from '../cli/dlq-command.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
-import { runUp } from '../cli/up.ts'
-import { verifyCommand } from '../cli/verify-command.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 import { parseInt64 } from '../shared/int64.ts'
@@ -28,6 +24,11 @@ Configuration comes from environment variables; see the README for each and its 
 
 const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) }
 
+// Every command's modules are imported when that command runs: the three services
+// start from this file too, and a service process should carry only its own code
+// (the calculator neither the Kafka client nor the tools).
+const commands = () => import('../cli/commands.ts')
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -40,17 +41,19 @@ async function main(argv: string[]): Promise<number> {
     return -1 // the service owns the process from here; it exits on a signal
   }
   switch (command) {
-    case 'up':
+    case 'up': {
+      const { runUp } = await import('../cli/up.ts')
       return runUp(config, process.env)
+    }
     case 'add':
       return addCommandFromArgs(config, rest)
     case 'total':
-      return totalCommand(config, io)
+      return (await commands()).totalCommand(config, io)
     case 'reset':
-      return resetCommand(config, io, rest.includes('--yes'))
+      return (await commands()).resetCommand(config, io, rest.includes('--yes'))
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
-      return migrateCommand(config, io, { topics: values['no-topics'] !== true })
+      return (await commands()).migrateCommand(config, io, { topics: values['no-topics'] !== true })
     }
     case 'verify': {
       const { values } = parseArgs({
@@ -62,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         return 2
       }
       const settleMs = Number(values['settle-ms'] ?? 0)
+      const { verifyCommand } = await import('../cli/verify-command.ts')
       return verifyCommand(
         config,
         { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
@@ -78,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
         io.err('usage: summa dlq redrive [--skip-invalid] [--dry-run]')
         return 2
       }
+      const { dlqRedriveCommand } = await import('../cli/dlq-command.ts')
       return dlqRedriveCommand(
         config,
         { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },
@@ -85,7 +90,6 @@ async function main(argv: string[]): Promise<number> {
       )
     }
     case 'load': {
-      // Imported on demand: service processes start from this file too and need not carry the load tool.
       const { loadCommand } = await import('../load/load-command.ts')
       return loadCommand(config, rest, {
         ...io,
@@ -99,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Parsed by hand: `summa add -5 3` must read -5 as a number, not as an option. */
-function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
+async function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
   const numbers: string[] = []
   let id: string | undefined
   for (let i = 0; i < args.length; i++) {
@@ -110,7 +114,7 @@ function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
   }
   if (numbers.length !== 2) {
     io.err('usage: summa add NUM1 NUM2 [--id UUID]')
-    return Promise.resolve(2)
+    return 2
   }
   for (const [name, text] of [
     ['NUM1', numbers[0]!],
@@ -120,10 +124,14 @@ function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
       io.err(
         `summa add: ${name} must be an integer from -9223372036854775808 to 9223372036854775807, got ${JSON.stringify(text)}`,
       )
-      return Promise.resolve(2)
+      return 2
     }
   }
-  return addCommand(config, { num1: numbers[0]!, num2: numbers[1]!, ...(id === undefined ? {} : { id }) }, io)
+  return (await commands()).addCommand(
+    config,
+    { num1: numbers[0]!, num2: numbers[1]!, ...(id === undefined ? {} : { id }) },
+    io,
+  )
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { cliEntry, loadNodeFlags, serviceCommand, serviceNodeFlags } from './service-runtime.ts'
@@ -28,4 +29,34 @@ test('the launcher gives summa load the V8 settings the bench runs it with', () 
 test('a service starts from the entry point next to the running code', () => {
   assert.ok(existsSync(cliEntry), cliEntry)
   assert.deepEqual(serviceCommand('relay').slice(-2), [cliEntry, 'relay'])
+})
+
+test("the entry point imports a command's modules only when that command runs", () => {
+  // The services start from the same file: a calculator must not carry the Kafka
+  // client or the tools. Every module the entry point resolves before it has read
+  // the command is recorded by a resolve hook.
+  const hook = `import { registerHooks } from 'node:module'
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context)
+  process.stderr.write('resolved ' + resolved.url + '\\n')
+  return resolved
+} })`
+  const run = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, cliEntry, 'help'],
+    { encoding: 'utf8' },
+  )
+  assert.equal(run.status, 0, run.stderr)
+  const loaded = run.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('resolved '))
+    .map((line) => line.slice('resolved '.length))
+  assert.ok(
+    loaded.some((url) => url.includes('/cli/run-service.')),
+    'the hook saw the entry point load',
+  )
+  const unwanted = loaded.filter((url) =>
+    /@platformatic\/kafka|\/cli\/(commands|up|dlq-command|verify-command)\.|\/load\//.test(url),
+  )
+  assert.deepEqual(unwanted, [])
 })
