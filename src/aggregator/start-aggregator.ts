@@ -14,12 +14,13 @@ import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
+import { catchUpAuditLog } from './audit-catch-up.ts'
 import { AuditLog, toAuditLine } from './audit-log.ts'
 import { ConsoleFeed } from './console/console-feed.ts'
 import { registerConsoleRoutes } from './console/console-routes.ts'
 import { ConsumerLag } from './consumer-lag.ts'
 import { addsPerSecond, recentEvents } from './db/read-console.ts'
-import { appliedSince, expireAppliedEvents, readTotal } from './db/read-total.ts'
+import { expireAppliedEvents, readTotal } from './db/read-total.ts'
 import { EventConsumer } from './event-consumer.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
 import { SumFile } from './sum-file.ts'
@@ -62,28 +63,9 @@ export async function startAggregator(
   // The files are outputs rebuilt from the database: bring them up to date first.
   const sumFile = new SumFile(config.SUMMA_DATA_DIR)
   const auditLog = new AuditLog(config.SUMMA_DATA_DIR)
-  let lastSeq = await auditLog.open()
+  const lastSeq = await auditLog.open()
   lifecycle.defer('audit-log', () => auditLog.close())
-  for (;;) {
-    const rows = await appliedSince(sql, lastSeq, 10_000)
-    if (rows.length === 0) break
-    await auditLog.append(
-      rows.map((row) =>
-        toAuditLine(row.topic, {
-          seq: row.seq,
-          eventId: row.event_id,
-          requestId: row.request_id,
-          partition: row.partition,
-          offset: row.offset,
-          sum: row.sum,
-          acceptedAt: row.accepted_at,
-          appliedAt: row.applied_at,
-        }),
-      ),
-    )
-    lastSeq = rows.at(-1)!.seq
-    log.info({ lines: rows.length, lastSeq }, 'audit log caught up from the database')
-  }
+  await catchUpAuditLog({ sql, auditLog, afterSeq: lastSeq, log })
   const totals = new TotalView({
     read: () => readTotal(sql, topic),
     onChange: (total) => {
