@@ -1,6 +1,7 @@
 import type { Sql } from '../shared/db.ts'
 import type { Logger } from '../shared/logger.ts'
 import { type AuditLog, toAuditLine } from './audit-log.ts'
+import { toAppliedEvent } from './db/apply-batch.ts'
 import { appliedSince } from './db/read-total.ts'
 
 export interface AuditCatchUpOptions {
@@ -32,20 +33,7 @@ export async function catchUpAuditLog(options: AuditCatchUpOptions): Promise<num
   for (;;) {
     const rows = await appliedSince(sql, lastSeq, pageSize)
     if (rows.length === 0) break
-    await auditLog.append(
-      rows.map((row) =>
-        toAuditLine(row.topic, {
-          seq: row.seq,
-          eventId: row.event_id,
-          requestId: row.request_id,
-          partition: row.partition,
-          offset: row.offset,
-          sum: row.sum,
-          acceptedAt: row.accepted_at,
-          appliedAt: row.applied_at,
-        }),
-      ),
-    )
+    await auditLog.append(rows.map((row) => toAuditLine(row.topic, toAppliedEvent(row))))
     lastSeq = rows.at(-1)!.seq
     lines += rows.length
     if (Date.now() - loggedAt >= 1000) {

@@ -20,6 +20,31 @@ export interface AppliedEvent {
   appliedAt: Date
 }
 
+/** An applied_events row as the driver returns it (bigints as strings). */
+export interface AppliedEventRow {
+  seq: string
+  event_id: string
+  request_id: string
+  partition: number
+  offset: string
+  sum: string
+  accepted_at: Date
+  applied_at: Date
+}
+
+export function toAppliedEvent(row: AppliedEventRow): AppliedEvent {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    requestId: row.request_id,
+    partition: row.partition,
+    offset: row.offset,
+    sum: row.sum,
+    acceptedAt: row.accepted_at,
+    appliedAt: row.applied_at,
+  }
+}
+
 export interface ApplyResult {
   /** Events added to the total by this batch, in offset order per partition. */
   applied: AppliedEvent[]
@@ -74,18 +99,7 @@ export async function applyBatch(
     const inserted =
       events.length === 0
         ? []
-        : await tx<
-            {
-              seq: string
-              event_id: string
-              request_id: string
-              partition: number
-              offset: string
-              sum: string
-              accepted_at: Date
-              applied_at: Date
-            }[]
-          >`
+        : await tx<AppliedEventRow[]>`
         insert into applied_events (event_id, request_id, topic, partition, "offset", sum, accepted_at)
         select event_id, request_id, ${topic}, partition, "offset", sum, accepted_at from unnest(
           ${events.map((record) => record.event!.eventId)}::uuid[],
@@ -144,16 +158,7 @@ export async function applyBatch(
         where t.topic = ${topic} and t.partition = d.partition`
     }
     return {
-      applied: inserted.map((row) => ({
-        seq: row.seq,
-        eventId: row.event_id,
-        requestId: row.request_id,
-        partition: row.partition,
-        offset: row.offset,
-        sum: row.sum,
-        acceptedAt: row.accepted_at,
-        appliedAt: row.applied_at,
-      })),
+      applied: inserted.map(toAppliedEvent),
       duplicates: events.length - inserted.length,
       stale: records.length - fresh.length,
       poison: fresh.length - events.length,

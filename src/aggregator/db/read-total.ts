@@ -1,5 +1,6 @@
 import type { Sql } from '../../shared/db.ts'
 import { deleteInBatches } from '../../shared/delete-in-batches.ts'
+import type { AppliedEventRow } from './apply-batch.ts'
 
 export interface Total {
   /** Exact decimal integer: the sum of every applied event, never rounded. */
@@ -46,19 +47,7 @@ export async function storedTopicIds(sql: Sql, topic: string): Promise<string[]>
 
 /** Applied events after `seq`, for rebuilding the audit log's tail. */
 export function appliedSince(sql: Sql, seq: string, limit: number) {
-  return sql<
-    {
-      seq: string
-      event_id: string
-      request_id: string
-      topic: string
-      partition: number
-      offset: string
-      sum: string
-      accepted_at: Date
-      applied_at: Date
-    }[]
-  >`
+  return sql<Array<AppliedEventRow & { topic: string }>>`
     select seq, event_id, request_id, topic, partition, "offset", sum, accepted_at, applied_at
     from applied_events where seq > ${seq}::int8 order by seq limit ${limit}`
 }
