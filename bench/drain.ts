@@ -1,11 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
-import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
+import { benchRoot, openBenchSession, startBenchKafka } from './bench-session.ts'
 import { measureDrain } from './drain-rate.ts'
 import { startPgCluster } from './pg-cluster.ts'
 import { cpuSeconds } from './proc-stats.ts'
@@ -23,53 +20,22 @@ import { cpuSeconds } from './proc-stats.ts'
  * `make bench` measures the drain after a real outage under load; this is
  * the quieter measurement for working on the relay itself.
  */
-const root = fileURLToPath(new URL('../', import.meta.url))
 const rows = Number(process.env.DRAIN_ROWS ?? 60_000)
 const rounds = Number(process.env.DRAIN_ROUNDS ?? 5)
 const ports = { pg: 19510, kafka: 19520, relayHttp: 19533 }
-const logs = path.join(root, 'results/tmp')
-await mkdir(logs, { recursive: true })
-const work = await mkdtemp(path.join(os.tmpdir(), 'summa-drain-'))
-await chmod(work, 0o755)
-const cleanups: Array<() => Promise<void> | void> = []
-const cleanup = async (): Promise<void> => {
-  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => {})
-  cleanups.length = 0
-  await rm(work, { recursive: true, force: true })
-}
-const budget = setTimeout(() => {
-  console.error('drain: over its 10-minute budget; stopping')
-  void cleanup().finally(() => process.exit(1))
-}, 10 * 60_000)
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+const session = await openBenchSession('drain', 10)
+const { work, logs } = session
 
-try {
-  await drainRounds()
-} finally {
-  clearTimeout(budget)
-  await cleanup()
-}
+await session.run(drainRounds)
 
 async function drainRounds(): Promise<void> {
   const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
-  cleanups.push(() => pg.stop())
+  session.defer(() => pg.stop())
   const bootstrap = `127.0.0.1:${ports.kafka}`
-  const kafka = new BenchProcess(
-    'kafka',
-    path.join(root, 'scripts/kafka/run.sh'),
-    [],
-    {
-      ...process.env,
-      SUMMA_DATA_DIR: path.join(work, 'kafka'),
-      KAFKA_PORT: String(ports.kafka),
-      KAFKA_CONTROLLER_PORT: String(ports.kafka + 1),
-    },
-    `${logs}/drain-kafka.log`,
-  )
-  cleanups.push(() => kafka.stop(60_000))
-  await waitFor('kafka', 180_000, () => kafkaAnswers([bootstrap], 'summa-drain'))
+  const kafka = await startBenchKafka(path.join(work, 'kafka'), ports.kafka, `${logs}/drain-kafka.log`)
+  session.defer(() => kafka.stop(60_000))
 
-  const summaCli = path.join(root, 'dist/bin/summa.js')
+  const summaCli = path.join(benchRoot, 'dist/bin/summa.js')
   const env = {
     ...process.env,
     DATABASE_URL: pg.url,
@@ -95,11 +61,11 @@ async function drainRounds(): Promise<void> {
     env,
     `${logs}/drain-relay.log`,
   )
-  cleanups.push(() => relay.stop())
+  session.defer(() => relay.stop())
   await waitFor('relay', 60_000, () => httpOk(`http://127.0.0.1:${ports.relayHttp}/health`))
 
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
-  cleanups.push(() => sql.end())
+  session.defer(() => sql.end())
   const rates: number[] = []
   for (let round = 1; round <= rounds; round++) {
     // The payloads look like the calculator's: a v1 event and a traceparent.

@@ -1,16 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { CalculatorClient } from '../src/cli/calculator-client.ts'
 import { loadNodeFlags, serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
-import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
+import { benchRoot, openBenchSession, startBenchKafka } from './bench-session.ts'
 import { measureDrain } from './drain-rate.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
@@ -31,7 +30,7 @@ import { Sweep } from './sweep.ts'
  * half its sustained rate with end-to-end probes, then a Kafka outage under
  * load and the relay's drain rate. Writes results/ and docs/PERFORMANCE.md.
  */
-const root = fileURLToPath(new URL('../', import.meta.url))
+const root = benchRoot
 const env = process.env
 const stepS = Number(env.BENCH_STEP_S ?? 12)
 const rates = (env.BENCH_RATES ?? '250,500,1000,1500,2000,2500,3000,4000,5000,6000,8000')
@@ -58,34 +57,17 @@ const ports = {
 // The compiled build, as `make up` runs it (`make bench` builds it first).
 const summaCli = path.join(root, 'dist/bin/summa.js')
 
-const work = await mkdtemp(path.join(os.tmpdir(), 'summa-bench-'))
-// PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the dir.
-await chmod(work, 0o755)
-const logs = path.join(root, 'results/tmp')
-await mkdir(logs, { recursive: true })
-const cleanups: Array<() => Promise<void> | void> = []
-const cleanup = async (): Promise<void> => {
-  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => {})
-  cleanups.length = 0
-  await rm(work, { recursive: true, force: true })
-}
-// The bench stops by itself whatever happens.
-const budget = setTimeout(() => {
-  console.error('bench: over its 15-minute budget; stopping')
-  void cleanup().finally(() => process.exit(1))
-}, 15 * 60_000)
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+// Stops by itself within 15 minutes whatever happens (bench/bench-session.ts).
+const session = await openBenchSession('bench', 15)
+const { work, logs } = session
 
 const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`)
 
-try {
+await session.run(async () => {
   const results = await bench()
   const files = await writePerformanceDoc(root, results)
   log(`wrote ${files.join(', ')}`)
-} finally {
-  clearTimeout(budget)
-  await cleanup()
-}
+})
 
 async function bench(): Promise<BenchResults> {
   const startedAt = new Date().toISOString()
@@ -93,33 +75,18 @@ async function bench(): Promise<BenchResults> {
   const machineCpuAtStart = machineCpuSeconds()
   log(`work dir ${work}`)
   const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
-  cleanups.push(() => pg.stop())
+  session.defer(() => pg.stop())
   const admin = postgres(pg.url.replace(/\/summa$/, '/postgres'), { max: 1, onnotice: () => {} })
   const [{ server_version: pgVersion } = { server_version: '?' }] = await admin<
     { server_version: string }[]
   >`show server_version`
   await admin.end()
 
-  const kafkaEnv = {
-    ...env,
-    SUMMA_DATA_DIR: path.join(work, 'kafka'),
-    KAFKA_PORT: String(ports.kafka),
-    KAFKA_CONTROLLER_PORT: String(ports.kafka + 1),
-  }
   const bootstrap = `127.0.0.1:${ports.kafka}`
-  const startKafka = async (): Promise<BenchProcess> => {
-    const broker = new BenchProcess(
-      'kafka',
-      path.join(root, 'scripts/kafka/run.sh'),
-      [],
-      kafkaEnv,
-      `${logs}/kafka.log`,
-    )
-    await waitFor('kafka', 180_000, () => kafkaAnswers([bootstrap], 'summa-bench'))
-    return broker
-  }
+  const startKafka = (): Promise<BenchProcess> =>
+    startBenchKafka(path.join(work, 'kafka'), ports.kafka, `${logs}/kafka.log`)
   let kafka = await startKafka()
-  cleanups.push(() => kafka.stop(60_000))
+  session.defer(() => kafka.stop(60_000))
   log(`postgres ${pgVersion} on ${ports.pg}, kafka on ${ports.kafka}`)
 
   const summaEnv = {
@@ -159,7 +126,7 @@ async function bench(): Promise<BenchResults> {
     relay: startService('relay'),
     aggregator: startService('aggregator'),
   }
-  cleanups.push(async () => {
+  session.defer(async () => {
     await services.calculator.stop()
     await Promise.all([services.relay.stop(), services.aggregator.stop()])
   })
@@ -171,7 +138,7 @@ async function bench(): Promise<BenchResults> {
   for (const port of [ports.http, ports.calculatorHttp, ports.relayHttp])
     await waitFor(`service on ${port}`, 60_000, () => httpOk(`http://127.0.0.1:${port}/health`))
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
-  cleanups.push(() => sql.end())
+  session.defer(() => sql.end())
 
   const bare = new BenchProcess(
     'bare',
@@ -180,7 +147,7 @@ async function bench(): Promise<BenchResults> {
     env,
     `${logs}/bare.log`,
   )
-  cleanups.push(() => bare.stop())
+  session.defer(() => bare.stop())
   await waitFor('bare server', 30_000, () => grpcAnswers(`127.0.0.1:${ports.bare}`))
 
   const summaCpu = (): Record<string, number> => ({

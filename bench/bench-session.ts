@@ -1,0 +1,80 @@
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { kafkaAnswers } from '../src/shared/kafka.ts'
+import { BenchProcess, waitFor } from './bench-process.ts'
+
+/** The repository root, where the bench finds scripts/ and dist/ and writes results/. */
+export const benchRoot = fileURLToPath(new URL('../', import.meta.url))
+
+/**
+ * What a bench script owns while it runs: a temp work dir, the log dir
+ * (results/tmp) and the cleanup steps of everything it started, run in
+ * reverse order when it ends, fails, is interrupted or overruns its budget:
+ * a bench stops by itself whatever happens and leaves nothing running.
+ */
+export interface BenchSession {
+  work: string
+  logs: string
+  /** Registers a cleanup step; steps run last registered first. */
+  defer: (step: () => Promise<void> | void) => void
+  /** Runs `main`, then the cleanup steps. */
+  run: <T>(main: () => Promise<T>) => Promise<T>
+}
+
+export async function openBenchSession(name: string, budgetMinutes: number): Promise<BenchSession> {
+  const work = await mkdtemp(path.join(os.tmpdir(), `summa-${name}-`))
+  // PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the dir.
+  await chmod(work, 0o755)
+  const logs = path.join(benchRoot, 'results/tmp')
+  await mkdir(logs, { recursive: true })
+  const steps: Array<() => Promise<void> | void> = []
+  const cleanup = async (): Promise<void> => {
+    for (const step of steps.reverse()) await Promise.resolve(step()).catch(() => {})
+    steps.length = 0
+    await rm(work, { recursive: true, force: true })
+  }
+  const budget = setTimeout(() => {
+    console.error(`${name}: over its ${budgetMinutes}-minute budget; stopping`)
+    void cleanup().finally(() => process.exit(1))
+  }, budgetMinutes * 60_000)
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+  return {
+    work,
+    logs,
+    defer: (step) => steps.push(step),
+    run: async (main) => {
+      try {
+        return await main()
+      } finally {
+        clearTimeout(budget)
+        await cleanup()
+      }
+    },
+  }
+}
+
+/** A broker of the bench's own (scripts/kafka/run.sh), data in `dataDir`; resolves once it answers, or stops it and fails. */
+export async function startBenchKafka(dataDir: string, port: number, logFile: string): Promise<BenchProcess> {
+  const broker = new BenchProcess(
+    'kafka',
+    path.join(benchRoot, 'scripts/kafka/run.sh'),
+    [],
+    {
+      ...process.env,
+      SUMMA_DATA_DIR: dataDir,
+      KAFKA_PORT: String(port),
+      KAFKA_CONTROLLER_PORT: String(port + 1),
+    },
+    logFile,
+  )
+  try {
+    await waitFor('kafka', 180_000, () => kafkaAnswers([`127.0.0.1:${port}`], 'summa-bench'))
+  } catch (error) {
+    // Not yet the caller's to stop: a broker that never answered must not outlive the bench.
+    await broker.stop(10_000)
+    throw error
+  }
+  return broker
+}
