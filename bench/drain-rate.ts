@@ -52,10 +52,13 @@ export async function measureDrain(
             where published_at > f.window_start and published_at <= b.window_end) as published
     from bounds b, first_pass f`
   const firstPublishAt = row?.first_at ?? null
-  if (row?.window_start == null || row.window_end == null)
-    return { published: 0, seconds: 0, ratePerS: 0, firstPublishAt }
-  const published = Number(row.published)
-  const seconds = (row.window_end.getTime() - row.window_start.getTime()) / 1000
+  const seconds =
+    row?.window_start == null || row.window_end == null
+      ? 0
+      : (row.window_end.getTime() - row.window_start.getTime()) / 1000
+  // The whole backlog went in the first pass (or in passes that ended with it): too short to time.
+  if (seconds <= 0) return { published: 0, seconds: 0, ratePerS: 0, firstPublishAt }
+  const published = Number(row!.published)
   return {
     published,
     seconds,

@@ -136,7 +136,10 @@ export function targetsOf(results: BenchResults) {
     },
     {
       target: `relay drains the backlog of a ${outage.outageS} s Kafka outage at ≥ 20,000 events/s`,
-      measured: `${outage.drainRatePerS}/s (${outage.published} events in ${outage.drainSeconds} s)`,
+      measured:
+        outage.drainSeconds === 0
+          ? `not timed: the ${outage.backlogAtRestart}-event backlog went out in the relay's first pass`
+          : `${outage.drainRatePerS}/s (${outage.published} events in ${outage.drainSeconds} s)`,
       met: outage.drainRatePerS >= 20_000,
     },
     {
