@@ -13,7 +13,7 @@ import { benchRoot, openBenchSession, startBenchKafka } from './bench-session.ts
 import { measureDrain } from './drain-rate.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
-import { postgresCpuByService } from './postgres-cpu.ts'
+import { readBackendCpu, splitByService } from './postgres-cpu.ts'
 import {
   cpuSeconds,
   machineCpuSeconds,
@@ -206,7 +206,7 @@ async function bench(): Promise<BenchResults> {
     const cpuBefore = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
     if (target === 'summa') await lagP99Ms() // resets the services' lag histograms
     const batchesBefore = target === 'summa' ? await batchCounts() : undefined
-    const postgresBefore = target === 'summa' ? await postgresCpuByService(sql) : undefined
+    const postgresBefore = target === 'summa' ? await readBackendCpu(sql) : undefined
     const clientBefore = reapedChildrenCpuSeconds()
     const report = await runLoadChild(
       [
@@ -228,7 +228,7 @@ async function bench(): Promise<BenchResults> {
     if (target === 'summa') await drained()
     const cpuAfter = target === 'bare' ? { bare: cpuSeconds(bare.pid) } : summaCpu()
     const batchesAfter = batchesBefore === undefined ? undefined : await batchCounts()
-    const postgresAfter = postgresBefore === undefined ? undefined : await postgresCpuByService(sql)
+    const postgresAfter = postgresBefore === undefined ? undefined : await readBackendCpu(sql)
     const cpuS = Object.fromEntries(
       Object.entries(cpuAfter).map(([name, after]) => [
         name,
@@ -263,7 +263,7 @@ async function bench(): Promise<BenchResults> {
           }),
       ...(postgresBefore === undefined || postgresAfter === undefined
         ? {}
-        : { postgresCpuS: postgresSplit(cpuS.postgres ?? 0, postgresBefore, postgresAfter) }),
+        : { postgresCpuS: splitByService(cpuS.postgres ?? 0, postgresBefore, postgresAfter) }),
       ...(target === 'summa'
         ? {
             rssMb: Object.fromEntries(
@@ -419,19 +419,6 @@ async function bench(): Promise<BenchResults> {
     endToEnd,
     outage,
   }
-}
-
-/** Each service's share of the cluster's CPU in a step; `rest` is what no service's backend used. */
-function postgresSplit(
-  totalS: number,
-  before: Record<string, number>,
-  after: Record<string, number>,
-): Record<string, number> {
-  const split = Object.fromEntries(
-    Object.entries(after).map(([name, cpu]) => [name, round((cpu - before[name]!) * 1000) / 1000]),
-  )
-  const served = Object.values(split).reduce((sum, value) => sum + value, 0)
-  return { ...split, rest: round(Math.max(0, totalS - served) * 1000) / 1000 }
 }
 
 async function runLoadChild(args: string[], name: string): Promise<LoadReport> {
