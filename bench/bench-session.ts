@@ -8,6 +8,9 @@ import { BenchProcess, waitFor } from './bench-process.ts'
 /** The repository root, where the bench finds scripts/ and dist/ and writes results/. */
 export const benchRoot = fileURLToPath(new URL('../', import.meta.url))
 
+/** The compiled build, as `make up` runs it (`make bench` builds it first). */
+export const summaCli = path.join(benchRoot, 'dist/bin/summa.js')
+
 /**
  * What a bench script owns while it runs: a temp work dir, the log dir
  * (results/tmp) and the cleanup steps of everything it started, run in
@@ -77,4 +80,10 @@ export async function startBenchKafka(dataDir: string, port: number, logFile: st
     throw error
   }
   return broker
+}
+
+/** Runs `summa migrate` against the bench's database (`env` names it); fails with the log's path. */
+export async function migrateBenchDatabase(env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  const migrate = new BenchProcess('migrate', process.execPath, [summaCli, 'migrate'], env, logFile)
+  if ((await migrate.exited) !== 0) throw new Error(`summa migrate failed; see ${logFile}`)
 }

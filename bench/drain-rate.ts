@@ -59,10 +59,5 @@ export async function measureDrain(
   // The whole backlog went in the first pass (or in passes that ended with it): too short to time.
   if (seconds <= 0) return { published: 0, seconds: 0, ratePerS: 0, firstPublishAt }
   const published = Number(row!.published)
-  return {
-    published,
-    seconds,
-    ratePerS: seconds > 0 ? Math.round(published / seconds) : 0,
-    firstPublishAt,
-  }
+  return { published, seconds, ratePerS: Math.round(published / seconds), firstPublishAt }
 }

@@ -2,7 +2,7 @@ import path from 'node:path'
 import postgres from 'postgres'
 import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
-import { benchRoot, openBenchSession, startBenchKafka } from './bench-session.ts'
+import { migrateBenchDatabase, openBenchSession, startBenchKafka, summaCli } from './bench-session.ts'
 import { measureDrain } from './drain-rate.ts'
 import { startPgCluster } from './pg-cluster.ts'
 import { cpuSeconds } from './proc-stats.ts'
@@ -35,7 +35,6 @@ async function drainRounds(): Promise<void> {
   const kafka = await startBenchKafka(path.join(work, 'kafka'), ports.kafka, `${logs}/drain-kafka.log`)
   session.defer(() => kafka.stop(60_000))
 
-  const summaCli = path.join(benchRoot, 'dist/bin/summa.js')
   const env = {
     ...process.env,
     DATABASE_URL: pg.url,
@@ -44,14 +43,7 @@ async function drainRounds(): Promise<void> {
     SUMMA_RELAY_HTTP_PORT: String(ports.relayHttp),
     SUMMA_LOG_LEVEL: 'warn',
   }
-  const migrate = new BenchProcess(
-    'migrate',
-    process.execPath,
-    [summaCli, 'migrate'],
-    env,
-    `${logs}/drain.log`,
-  )
-  if ((await migrate.exited) !== 0) throw new Error(`summa migrate failed; see ${logs}/drain.log`)
+  await migrateBenchDatabase(env, `${logs}/drain.log`)
   const profile =
     process.env.DRAIN_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(logs, 'profiles')}`] : []
   const relay = new BenchProcess(

@@ -9,7 +9,13 @@ import type { LoadReport } from '../src/load/load-report.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
-import { benchRoot, openBenchSession, startBenchKafka } from './bench-session.ts'
+import {
+  benchRoot,
+  migrateBenchDatabase,
+  openBenchSession,
+  startBenchKafka,
+  summaCli,
+} from './bench-session.ts'
 import { measureDrain } from './drain-rate.ts'
 import { type BenchResults, type Step, writePerformanceDoc } from './performance-doc.ts'
 import { startPgCluster } from './pg-cluster.ts'
@@ -55,8 +61,6 @@ const ports = {
   relayHttp: 19533,
   bare: 19540,
 }
-// The compiled build, as `make up` runs it (`make bench` builds it first).
-const summaCli = path.join(root, 'dist/bin/summa.js')
 
 // Stops by itself within 15 minutes whatever happens (bench/bench-session.ts).
 const session = await openBenchSession('bench', 15)
@@ -105,14 +109,7 @@ async function bench(): Promise<BenchResults> {
       ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(logs, 'profiles')}` }
       : {}),
   }
-  const migrate = new BenchProcess(
-    'migrate',
-    process.execPath,
-    [summaCli, 'migrate'],
-    summaEnv,
-    `${logs}/migrate.log`,
-  )
-  if ((await migrate.exited) !== 0) throw new Error(`summa migrate failed; see ${logs}/migrate.log`)
+  await migrateBenchDatabase(summaEnv, `${logs}/migrate.log`)
   // Started the way `summa up` starts them: the compiled build, with the services' V8 settings.
   const startService = (name: 'calculator' | 'relay' | 'aggregator'): BenchProcess =>
     new BenchProcess(
