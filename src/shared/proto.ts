@@ -22,3 +22,18 @@ export function loadCalculatorPackage(): protoLoader.PackageDefinition {
 }
 
 export type CalculatorProto = ProtoGrpcType
+
+/**
+ * summa's own copies of the wire contracts of the three "distributed sum"
+ * projects it descends from (proto/compat/calculator_service.proto says why
+ * they exist and how they are served).
+ */
+export const compatProtoFiles = [
+  'compat/calculator_service.proto',
+  'compat/sum_service.proto',
+  'compat/summation.proto',
+] as const
+
+export function loadCompatPackage(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync([...compatProtoFiles], protoLoaderOptions)
+}

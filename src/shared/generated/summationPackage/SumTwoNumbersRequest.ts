@@ -1,0 +1,12 @@
+// Original file: proto/compat/summation.proto
+
+
+export interface SumTwoNumbersRequest {
+  'a'?: (number);
+  'b'?: (number);
+}
+
+export interface SumTwoNumbersRequest__Output {
+  'a': (number);
+  'b': (number);
+}

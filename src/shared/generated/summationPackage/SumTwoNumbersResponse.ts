@@ -1,0 +1,10 @@
+// Original file: proto/compat/summation.proto
+
+
+export interface SumTwoNumbersResponse {
+  'sum'?: (number);
+}
+
+export interface SumTwoNumbersResponse__Output {
+  'sum': (number);
+}
