@@ -3,6 +3,7 @@ import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { SummaError } from '../shared/errors.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
+import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
 import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
@@ -22,12 +23,15 @@ import { ConsumerLag } from './consumer-lag.ts'
 import { addsPerSecond, recentEvents } from './db/read-console.ts'
 import { expireAppliedEvents, readTotal } from './db/read-total.ts'
 import { EventConsumer } from './event-consumer.ts'
+import { registerCompatRoutes } from './http/compat-routes.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
 import { SumFile } from './sum-file.ts'
 import { TotalView, totalsChannel } from './total-view.ts'
 
 export interface RunningAggregator {
   httpPort: number
+  /** Seed 003's HTTP port (SUMMA_COMPAT_PORTS), as bound; undefined when off. */
+  compatHttpPort: number | undefined
   readiness: Readiness
   sumFile: SumFile
   auditLog: AuditLog
@@ -144,6 +148,7 @@ export async function startAggregator(
   })
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
   registerTotalRoutes(http, () => totals.read())
+  registerCompatRoutes(http, () => totals.read())
   const consoleFeed = new ConsoleFeed(
     {
       readTotal: () => totals.read(),
@@ -159,6 +164,13 @@ export async function startAggregator(
   registerConsoleRoutes(http, consoleFeed)
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
+  // Seed 003's HTTP port serves the same routes, so its /summation readers work without edits.
+  let compatHttpPort: number | undefined
+  if (config.SUMMA_COMPAT_PORTS) {
+    const compat = await listenAlso(http, config.SUMMA_HOST, config.SUMMA_COMPAT_HTTP_PORT)
+    lifecycle.defer('compat-http', compat.close)
+    compatHttpPort = compat.port
+  }
 
   const done = (async () => {
     const spec = {
@@ -174,6 +186,9 @@ export async function startAggregator(
   lifecycle.defer('consumer', () => done)
 
   const httpPort = boundPort(http)
-  log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, total: initial.total }, 'aggregator running')
-  return { httpPort, readiness, sumFile, auditLog }
+  log.info(
+    { http: `${config.SUMMA_HOST}:${httpPort}`, compatHttpPort, total: initial.total },
+    'aggregator running',
+  )
+  return { httpPort, compatHttpPort, readiness, sumFile, auditLog }
 }

@@ -51,4 +51,28 @@ describe('parseAddInput', () => {
   it('normalises the request id to lower case, as PostgreSQL stores it', () => {
     assert.equal(parseAddInput({ requestId: id.toUpperCase(), num1: '1', num2: '2' }).requestId, id)
   })
+
+  it('refuses a sum outside int32 for the seed-compatible APIs, naming the limit', () => {
+    const compat = { requestIdFrom: 'idempotency-key metadata', sumType: 'int32' } as const
+    assert.equal(parseAddInput({ requestId: id, num1: 2147483646, num2: 1, compat }).sum, 2n ** 31n - 1n)
+    assert.equal(parseAddInput({ requestId: id, num1: -2147483648, num2: 0, compat }).sum, -(2n ** 31n))
+    for (const [num1, num2] of [
+      [2147483647, 1],
+      [-2147483648, -1],
+    ] as const) {
+      const error = rejection({ requestId: id, num1, num2, compat })
+      assert.equal(error.code, ErrorCodes.OUT_OF_RANGE)
+      assert.match(error.message, /int32 \(-2147483648 to 2147483647\)/)
+    }
+  })
+
+  it('names the header a seed-compatible request id came from', () => {
+    const compat = { requestIdFrom: 'idempotency-key metadata', sumType: 'int32' } as const
+    for (const requestId of ['', 'not-a-uuid']) {
+      const error = rejection({ requestId, num1: 1, num2: 2, compat })
+      assert.equal(error.code, ErrorCodes.INVALID_ARGUMENT)
+      assert.equal(error.field, 'request_id')
+      assert.match(error.message, /^idempotency-key metadata must be a UUID/)
+    }
+  })
 })

@@ -1,19 +1,25 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 export interface CalculatorMetrics {
-  /** Starts timing one RPC; call the returned function with the gRPC status name. */
-  startRpc: (method: string) => (code: string) => void
+  /**
+   * Starts timing one RPC; call the returned function with the gRPC status name.
+   * `api` is the gRPC service called: summa.v1's or one of the seed-compatible ones.
+   */
+  startRpc: (method: string, api?: string) => (code: string) => void
   replays: Counter
   /** Adds refused because of their input, by reason (see rejectionReason). */
   rejected: Counter
   groupCommitRows: Histogram
 }
 
+/** The `api` label of calls to summa's own contract. */
+const defaultApi = 'summa.v1.CalculatorService'
+
 export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
   const requests = new Counter({
     name: 'summa_grpc_requests_total',
-    help: 'gRPC calls answered, by method and status code',
-    labelNames: ['method', 'code'],
+    help: 'gRPC calls answered, by method, status code and the API (gRPC service) called',
+    labelNames: ['method', 'code', 'api'],
     registers: [registry],
   })
   const duration = new Histogram({
@@ -36,17 +42,17 @@ export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
     { duration: ReturnType<typeof duration.labels>; inFlight: ReturnType<typeof inFlight.labels> }
   >()
   const perCode = new Map<string, ReturnType<typeof requests.labels>>()
-  const counterFor = (method: string, code: string) => {
-    const key = `${method} ${code}`
+  const counterFor = (method: string, code: string, api: string) => {
+    const key = `${method} ${code} ${api}`
     let child = perCode.get(key)
     if (child === undefined) {
-      child = requests.labels({ method, code })
+      child = requests.labels({ method, code, api })
       perCode.set(key, child)
     }
     return child
   }
   return {
-    startRpc(method) {
+    startRpc(method, api = defaultApi) {
       let children = perMethod.get(method)
       if (children === undefined) {
         children = { duration: duration.labels({ method }), inFlight: inFlight.labels({ method }) }
@@ -58,7 +64,7 @@ export function createCalculatorMetrics(registry: Registry): CalculatorMetrics {
       return (code) => {
         end()
         open.dec()
-        counterFor(method, code).inc()
+        counterFor(method, code, api).inc()
       }
     },
     replays: new Counter({

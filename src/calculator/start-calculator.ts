@@ -14,11 +14,13 @@ import { createCalculatorMetrics } from './calculator-metrics.ts'
 import { type AcceptRow, acceptRequests, type StoredRequest } from './db/accept-requests.ts'
 import { expireRequests } from './db/expire-requests.ts'
 import { GroupCommit } from './group-commit.ts'
-import { calculatorServiceName, createCalculatorServer } from './grpc/calculator-server.ts'
+import { createCalculatorServer, servedServiceNames } from './grpc/calculator-server.ts'
 import { createPostgresBreaker } from './postgres-breaker.ts'
 
 export interface RunningCalculator {
   grpcPort: number
+  /** The seeds' gRPC ports (SUMMA_COMPAT_PORTS), as bound; empty when off. */
+  compatGrpcPorts: number[]
   httpPort: number
   readiness: Readiness
 }
@@ -90,8 +92,7 @@ export async function startCalculator(
     log,
     onChange: (ready) => {
       const status = ready ? 'SERVING' : 'NOT_SERVING'
-      grpcServer.health.setStatus('', status)
-      grpcServer.health.setStatus(calculatorServiceName, status)
+      for (const name of ['', ...servedServiceNames]) grpcServer.health.setStatus(name, status)
     },
   })
   await readiness.start()
@@ -107,6 +108,12 @@ export async function startCalculator(
 
   const grpcPort = await grpcServer.listen(config.SUMMA_HOST, config.SUMMA_GRPC_PORT)
   lifecycle.defer('grpc-server', () => grpcServer.close(0))
+  // The same server on the seeds' own ports: every service answers on each of them.
+  const compatGrpcPorts: number[] = []
+  if (config.SUMMA_COMPAT_PORTS) {
+    for (const port of config.SUMMA_COMPAT_GRPC_PORTS)
+      compatGrpcPorts.push(await grpcServer.listen(config.SUMMA_HOST, port))
+  }
 
   // Bound after gRPC so that a 200 from /health means Add is being served.
   const http = createHttpServer({ log })
@@ -123,8 +130,8 @@ export async function startCalculator(
   })
   const httpPort = boundPort(http)
   log.info(
-    { grpc: `${config.SUMMA_HOST}:${grpcPort}`, http: `${config.SUMMA_HOST}:${httpPort}` },
+    { grpc: `${config.SUMMA_HOST}:${grpcPort}`, http: `${config.SUMMA_HOST}:${httpPort}`, compatGrpcPorts },
     'calculator listening',
   )
-  return { grpcPort, httpPort, readiness }
+  return { grpcPort, compatGrpcPorts, httpPort, readiness }
 }

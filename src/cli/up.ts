@@ -147,6 +147,11 @@ function printEndpoints(config: Config): void {
     `  total           http://${host}:${config.SUMMA_HTTP_PORT}/total`,
     `  health          http://${host}:${config.SUMMA_HTTP_PORT}/health`,
     `  metrics         http://${host}:${config.SUMMA_HTTP_PORT}/metrics  :${config.SUMMA_CALCULATOR_HTTP_PORT}/metrics  :${config.SUMMA_RELAY_HTTP_PORT}/metrics`,
+    ...(config.SUMMA_COMPAT_PORTS
+      ? [
+          `  seeds' ports    gRPC ${config.SUMMA_COMPAT_GRPC_PORTS.map((port) => `${host}:${port}`).join(' ')}  HTTP http://${host}:${config.SUMMA_COMPAT_HTTP_PORT}/summation`,
+        ]
+      : []),
     `  Kafka           ${config.KAFKA_BOOTSTRAP_SERVERS}  topic ${config.SUMMA_TOPIC}`,
     `  data            ${config.SUMMA_DATA_DIR}  (sum.txt, audit.jsonl, broker data)`,
     '',

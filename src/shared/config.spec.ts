@@ -15,6 +15,17 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(config))
   })
 
+  it("keeps the seeds' ports off by default, on their own port numbers when switched on", () => {
+    const config = loadConfig({})
+    assert.equal(config.SUMMA_COMPAT_PORTS, false)
+    // Seed 000's gRPC port, seed 003's gRPC and HTTP ports (seed 001's are summa's 9090 and 8080).
+    assert.deepEqual(config.SUMMA_COMPAT_GRPC_PORTS, [9091, 4000])
+    assert.equal(config.SUMMA_COMPAT_HTTP_PORT, 3000)
+    const moved = loadConfig({ SUMMA_COMPAT_PORTS: 'true', SUMMA_COMPAT_GRPC_PORTS: '0,28401' })
+    assert.equal(moved.SUMMA_COMPAT_PORTS, true)
+    assert.deepEqual(moved.SUMMA_COMPAT_GRPC_PORTS, [0, 28401])
+  })
+
   it('stops with a message that names the invalid variable', () => {
     for (const [name, value] of [
       ['SUMMA_GRPC_PORT', 'ninety'],
@@ -23,6 +34,9 @@ describe('loadConfig', () => {
       ['KAFKA_BOOTSTRAP_SERVERS', 'localhost'],
       ['SUMMA_TOPIC_PARTITIONS', '0'],
       ['SUMMA_LOG_LEVEL', 'loud'],
+      ['SUMMA_COMPAT_PORTS', 'yes'],
+      ['SUMMA_COMPAT_GRPC_PORTS', '9091;4000'],
+      ['SUMMA_COMPAT_GRPC_PORTS', '9091,70000'],
     ]) {
       assert.throws(
         () => loadConfig({ [name!]: value }),

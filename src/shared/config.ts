@@ -24,6 +24,18 @@ const schema = z.object({
   SUMMA_HTTP_PORT: port.default(8080),
   SUMMA_CALCULATOR_HTTP_PORT: port.default(8081),
   SUMMA_RELAY_HTTP_PORT: port.default(8082),
+  // The seeds' own ports, for their clients to work without edits: off unless asked for.
+  SUMMA_COMPAT_PORTS: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .default(false),
+  SUMMA_COMPAT_GRPC_PORTS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be port[,port…]')
+    .transform((value) => value.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(0).max(65535)))
+    .default([9091, 4000]),
+  SUMMA_COMPAT_HTTP_PORT: port.default(3000),
   KAFKA_BOOTSTRAP_SERVERS: z
     .string()
     .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port…]')

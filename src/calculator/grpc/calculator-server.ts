@@ -12,15 +12,23 @@ import type { Logger } from '../../shared/logger.ts'
 import {
   type CalculatorProto,
   calculatorProtoFile,
+  compatProtoFiles,
   loadCalculatorPackage,
   protoLoaderOptions,
 } from '../../shared/proto.ts'
 import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
+import { addCompatServices, compatServiceNames } from './compat/seed-services.ts'
+import { withPackageLessSymbols } from './package-less-reflection.ts'
 import { isUndecodable, type MaybeUndecodable, withUndecodableRequests } from './undecodable-requests.ts'
 
 export const calculatorServiceName = 'summa.v1.CalculatorService'
+/** Every service Add is served under, each with its own grpc.health.v1 status. */
+export const servedServiceNames = [calculatorServiceName, ...compatServiceNames]
+
+/** What Add reads of a call: the seed-compatible services hand it their request, translated. */
+export type AddCall = Pick<grpc.ServerUnaryCall<AddRequest__Output, AddResponse>, 'request' | 'metadata'>
 
 export interface CalculatorServerOptions {
   addService: AddService
@@ -65,15 +73,16 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
   const server = new grpc.Server(serverOptions)
 
-  const handlers: CalculatorServiceHandlers = {
-    Add(call: grpc.ServerUnaryCall<AddRequest__Output, AddResponse>, callback) {
-      const stopTimer = metrics.startRpc('Add')
+  const handlers = {
+    // `api` is the gRPC service called: the seed-compatible ones (compat/) answer through this same Add.
+    Add(call: AddCall, callback: grpc.sendUnaryData<AddResponse>, api: string = calculatorServiceName) {
+      const stopTimer = metrics.startRpc('Add', api)
       const requestId = call.request.requestId
       const header = call.metadata.get('traceparent')[0]
       const incoming = typeof header === 'string' && traceparentPattern.test(header) ? header : null
       // The server span continues the caller's trace; its context is what the
       // outbox stores, so the relay and the aggregator continue the same trace.
-      const span = tracing === undefined ? undefined : startServerSpan(tracing, incoming, requestId)
+      const span = tracing === undefined ? undefined : startServerSpan(tracing, incoming, requestId, api)
       const traceparent = span === undefined || tracing === undefined ? incoming : tracing.inject(span)
       const reply = (error: unknown, response?: AddResponse): void => {
         if (error === null) {
@@ -131,14 +140,20 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
       if (span === undefined) void work()
       else void context.with(trace.setSpan(context.active(), span), work)
     },
-  }
+  } satisfies CalculatorServiceHandlers
   server.addService(withUndecodableRequests(proto.summa.v1.CalculatorService.service), handlers)
+  addCompatServices(server, handlers.Add)
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [calculatorServiceName]: 'NOT_SERVING' })
+  const health = new HealthImplementation(
+    Object.fromEntries(['', ...servedServiceNames].map((name) => [name, 'NOT_SERVING'])),
+  )
   health.addToServer(server)
   // Reflection describes health too, so `grpcurl … grpc.health.v1.Health/Check` works without protos.
-  const described = protoLoader.loadSync([calculatorProtoFile, healthProtoPath], protoLoaderOptions)
-  new ReflectionService(described).addToServer(server)
+  const described = protoLoader.loadSync(
+    [calculatorProtoFile, ...compatProtoFiles, healthProtoPath],
+    protoLoaderOptions,
+  )
+  new ReflectionService(described).addToServer(withPackageLessSymbols(server, described))
 
   let closing: Promise<void> | undefined
   return {
@@ -167,7 +182,12 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   }
 }
 
-function startServerSpan(tracing: ActiveTracing, incoming: string | null, requestId: string): Span {
+function startServerSpan(
+  tracing: ActiveTracing,
+  incoming: string | null,
+  requestId: string,
+  api: string,
+): Span {
   return tracing.tracer.startSpan(
     `${calculatorServiceName}/Add`,
     {
@@ -177,6 +197,7 @@ function startServerSpan(tracing: ActiveTracing, incoming: string | null, reques
         [semconv.rpcService]: calculatorServiceName,
         [semconv.rpcMethod]: 'Add',
         'summa.request_id': requestId,
+        'summa.api': api,
       },
     },
     tracing.extract(incoming),
