@@ -14,6 +14,7 @@ import { createTestDatabase } from '../helpers/database.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
 import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { seedAdd } from '../helpers/seed-clients.ts'
 import { getJson } from '../helpers/system.ts'
 
 interface TotalBody {
@@ -35,6 +36,10 @@ describe('summa up', () => {
       SUMMA_HTTP_PORT: String(await freePort()),
       SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
       SUMMA_RELAY_HTTP_PORT: String(await freePort()),
+      // The seeds' ports pass through `summa up` to the services (moved off 9091, 4000, 3000).
+      SUMMA_COMPAT_PORTS: 'true',
+      SUMMA_COMPAT_GRPC_PORTS: `${await freePort()},${await freePort()}`,
+      SUMMA_COMPAT_HTTP_PORT: String(await freePort()),
       SUMMA_LOG_LEVEL: 'warn',
     }
     const httpPort = Number(env.SUMMA_HTTP_PORT)
@@ -108,7 +113,16 @@ describe('summa up', () => {
       const answer = await add(String(i), '1000')
       expected += BigInt(answer.sum)
     }
-    await expectTotal(expected, 51)
+    // Seed 003's client on its gRPC port, and its REST read on its HTTP port.
+    const seedPort = Number(env.SUMMA_COMPAT_GRPC_PORTS.split(',')[1])
+    assert.equal(await seedAdd(t, '003', seedPort, 5, 7), 12)
+    expected += 12n
+    await expectTotal(expected, 52)
+    const summation = await getJson<{ Status: string; data: number }>(
+      Number(env.SUMMA_COMPAT_HTTP_PORT),
+      '/summation',
+    )
+    assert.deepEqual(summation.body, { Status: 'Success', data: Number(expected) })
 
     // kill -9 of everything at once: supervisor, services and broker.
     const everything = [first.child.pid!, ...descendantsOf(first.child.pid!)]
@@ -118,12 +132,12 @@ describe('summa up', () => {
 
     const second = await startUp()
     client = newClient()
-    await expectTotal(expected, 51)
+    await expectTotal(expected, 52)
     for (let i = 0; i < 10; i++) {
       const answer = await add(String(-i), '1')
       expected += BigInt(answer.sum)
     }
-    await expectTotal(expected, 61)
+    await expectTotal(expected, 62)
     // sum.txt is written just after the commit that GET /total already shows.
     await eventually(async () =>
       assert.equal(await readFile(path.join(dataDir, 'sum.txt'), 'utf8'), `${expected}\n`),
