@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { status } from '@grpc/grpc-js'
+import { Client, credentials, status } from '@grpc/grpc-js'
 import { eventually } from '../helpers/eventually.ts'
 import { healthCheck, rejectsWithStatus } from '../helpers/grpc.ts'
 import {
@@ -101,7 +101,7 @@ describe("the seeds' contracts", () => {
     }
   })
 
-  it('refuse a sum outside int32 with OUT_OF_RANGE naming the limit, and write nothing', async (t) => {
+  it('refuse a sum outside int32 with OUT_OF_RANGE naming the limit, and bytes that do not decode, writing nothing', async (t) => {
     const system = await createTestSystem(t)
     const calculator = await startTestCalculator(t, system.config)
     const port = calculator.running.grpcPort
@@ -113,6 +113,23 @@ describe("the seeds' contracts", () => {
         const error = await rejectsWithStatus(seedAdd(t, seed, port, a, b), status.OUT_OF_RANGE)
         assert.match(error.details, /int32 \(-2147483648 to 2147483647\)/)
       }
+    }
+    // Bytes that are not the request message are the client's error, not the server's.
+    const raw = new Client(`127.0.0.1:${port}`, credentials.createInsecure())
+    t.after(() => raw.close())
+    for (const seed of seeds) {
+      const { service, method } = seedCalls[seed]
+      const garbage = new Promise((resolve, reject) =>
+        raw.makeUnaryRequest(
+          `/${service}/${method}`,
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          Buffer.from([0x0a, 0xff, 0xff]),
+          { deadline: Date.now() + 10_000 },
+          (error, value) => (error ? reject(error) : resolve(value)),
+        ),
+      )
+      await rejectsWithStatus(garbage, status.INVALID_ARGUMENT)
     }
     assert.deepEqual(await counts(system.db.sql), { requests: 0, events: 0 })
   })
