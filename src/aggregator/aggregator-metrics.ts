@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { PartitionLag } from './consumer-lag.ts'
+import { DeadLetterOutcomes } from './dead-letter-outcomes.ts'
 import { LatencyWindow } from './latency-window.ts'
 
 export interface AggregatorMetrics {
@@ -24,7 +25,18 @@ export function createAggregatorMetrics(
   lag?: () => Promise<PartitionLag[]>,
 ): AggregatorMetrics {
   if (lag !== undefined) registerLagGauges(registry, lag)
+  const deadLetters = new Counter({
+    name: 'summa_dead_letters_total',
+    help:
+      'Records that could not be applied, by where they went: published (a copy on the dead-letter topic), ' +
+      'reference (the copy was refused; a reference to the original was sent), stored (both refused; kept in PostgreSQL)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  // Every outcome from the start, at 0: alerts and dashboards see a series, not "no data".
+  for (const outcome of Object.values(DeadLetterOutcomes)) deadLetters.inc({ outcome }, 0)
   return {
+    deadLetters,
     recentApplySeconds: new LatencyWindow(),
     recentEndToEndSeconds: new LatencyWindow(),
     batchSize: new Histogram({
@@ -54,11 +66,6 @@ export function createAggregatorMetrics(
       name: 'summa_consumer_skipped_events_total',
       help: 'Records skipped because they were already applied, by reason',
       labelNames: ['reason'],
-      registers: [registry],
-    }),
-    deadLetters: new Counter({
-      name: 'summa_dead_letters_total',
-      help: 'Records that could not be decoded and were sent to the dead-letter topic',
       registers: [registry],
     }),
     total: new Gauge({

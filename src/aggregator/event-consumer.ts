@@ -2,16 +2,18 @@ import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
-import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
-import { decodeSumEvent } from '../shared/sum-event.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
-import { deadLetterMessage } from './dead-letter.ts'
+import type { StoredDeadLetter } from './db/store-dead-letters.ts'
+import type { DeadLetterWriter } from './dead-letter-writer.ts'
+import { decodeBatch } from './decode-batch.ts'
 import { inBatches } from './in-batches.ts'
+import { KafkaCommits } from './kafka-commits.ts'
+import type { PartitionProgress } from './partition-progress.ts'
 import { endProcessSpans, startProcessSpans } from './process-spans.ts'
 import { checkStoredOffsets } from './topic-guard.ts'
 
@@ -24,9 +26,9 @@ export interface EventConsumerOptions {
   brokers: string[]
   groupId: string
   topic: string
-  deadLetterTopic: string
-  /** Producer for the dead-letter topic. */
-  producer: RawProducer
+  deadLetters: DeadLetterWriter
+  /** Told when partitions' records are read and when they are committed. */
+  progress: PartitionProgress
   batchSize: number
   batchWaitMs: number
   metrics: AggregatorMetrics
@@ -55,12 +57,11 @@ export class EventConsumer {
   readonly #options: EventConsumerOptions
   #dataLoss: SummaError | undefined
   #topicId: string | null = null
-  /** Last message per partition not yet committed to Kafka (see #commitToKafka). */
-  readonly #uncommitted = new Map<number, RawMessage>()
-  #lastKafkaCommitAt = 0
+  readonly #kafkaCommits: KafkaCommits
 
   constructor(options: EventConsumerOptions) {
     this.#options = options
+    this.#kafkaCommits = new KafkaCommits(kafkaCommitIntervalMs, options.log)
   }
 
   /** Set while the consumer refuses to go on because records were lost; cleared by progress. */
@@ -133,6 +134,7 @@ export class EventConsumer {
       // Shutdown may have begun while the stream was being set up; a listener
       // added to an aborted signal would never fire.
       if (signal.aborted) return
+      this.#options.progress.forgetWaiting()
       log.info({ topic, storedPartitions: stored.size }, 'consuming')
       signal.addEventListener('abort', onAbort, { once: true })
       for await (const batch of inBatches<RawMessage>(stream, batchSize, batchWaitMs)) {
@@ -141,29 +143,17 @@ export class EventConsumer {
         if (signal.aborted) break
       }
     } finally {
-      // Messages of a closed stream cannot be committed any more.
-      this.#uncommitted.clear()
+      this.#kafkaCommits.forget()
       signal.removeEventListener('abort', onAbort)
       await close()
     }
   }
 
   async #handle(batch: RawMessage[], signal: AbortSignal): Promise<void> {
-    const { metrics } = this.#options
-    const records: ConsumedRecord[] = []
-    const poison: Array<{ message: RawMessage; reason: string }> = []
-    for (const message of batch) {
-      try {
-        records.push({
-          partition: message.partition,
-          offset: message.offset,
-          event: decodeSumEvent(message.value),
-        })
-      } catch (error) {
-        poison.push({ message, reason: SummaError.from(error).message })
-        records.push({ partition: message.partition, offset: message.offset, event: null })
-      }
-    }
+    const { metrics, progress } = this.#options
+    const partitions = new Set(batch.map((message) => message.partition))
+    progress.waiting(partitions)
+    const { records, poison } = decodeBatch(batch)
     const tracing = this.#options.tracing
     const spans =
       tracing === undefined
@@ -172,17 +162,19 @@ export class EventConsumer {
     let result: ApplyResult
     try {
       // Dead letters are written before the transaction that moves the offset past
-      // them: a crash in between re-sends a dead letter, it never loses one. Only
-      // records above the stored offset count: a re-read after a rebalance is not
-      // dead-lettered twice.
+      // them (those the topic refused are stored by that transaction): a crash in
+      // between re-sends a dead letter, it never loses one. Only records above the
+      // stored offset count: a re-read after a rebalance is not dead-lettered twice.
+      let stored: StoredDeadLetter[] = []
       if (poison.length > 0) {
         const next = await readOffsets(this.#options.sql, this.#options.topic)
         const fresh = poison.filter(({ message }) => message.offset >= (next.get(message.partition) ?? 0n))
-        if (fresh.length > 0) await this.#deadLetter(fresh, signal)
+        if (fresh.length > 0) stored = await this.#options.deadLetters.write(fresh, signal)
       }
       metrics.batchSize.observe(records.length)
-      result = await this.#apply(records, batch, signal)
+      result = await this.#apply(records, batch, signal, stored)
       this.#dataLoss = undefined
+      progress.advanced(partitions)
     } catch (error) {
       for (const span of spans ?? []) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
@@ -195,7 +187,7 @@ export class EventConsumer {
   }
 
   async #afterApply(batch: RawMessage[], result: ApplyResult): Promise<void> {
-    const { metrics, log } = this.#options
+    const { metrics } = this.#options
     const now = Date.now()
     for (const event of result.applied) {
       const seconds = (now - event.acceptedAt.getTime()) / 1000
@@ -206,7 +198,7 @@ export class EventConsumer {
     if (result.duplicates > 0) metrics.duplicates.inc({ reason: 'event_id' }, result.duplicates)
     if (result.stale > 0) metrics.duplicates.inc({ reason: 'offset' }, result.stale)
     await this.#options.onApplied(result)
-    this.#commitToKafka(batch, log)
+    this.#kafkaCommits.note(batch)
   }
 
   /**
@@ -218,20 +210,27 @@ export class EventConsumer {
    * bug or an outage than bad data, and dead-lettering good events would be
    * worse than stopping.
    */
-  async #apply(records: ConsumedRecord[], messages: RawMessage[], signal: AbortSignal): Promise<ApplyResult> {
+  async #apply(
+    records: ConsumedRecord[],
+    messages: RawMessage[],
+    signal: AbortSignal,
+    stored: StoredDeadLetter[],
+  ): Promise<ApplyResult> {
     const { sql, topic, metrics, log } = this.#options
     for (let attempt = 1; ; attempt++) {
       const stopTimer = metrics.applySeconds.startTimer()
       try {
-        const result = await applyBatch(sql, topic, records, this.#topicId)
+        const result = await applyBatch(sql, topic, records, this.#topicId, stored)
         metrics.recentApplySeconds.observe(stopTimer())
-        return result
+        if (result.conflicts.length === 0) return result
+        return await this.#passConflicts(result, records, messages, signal, stored)
       } catch (error) {
         if (SummaError.from(error).code === ErrorCodes.DATA_LOSS) throw error
-        if (isDataError(error)) return this.#isolate(records, messages, error, signal)
+        if (isDataError(error)) return this.#isolate(records, messages, error, signal, stored)
         // Shutting down mid-outage: give up this batch; it was not committed and
         // will be read again from the stored offsets.
         if (signal.aborted) throw error
+        this.#options.progress.blockedBy('applying a batch in PostgreSQL failed')
         const delayMs = backoffMs(attempt, 100, 5000)
         log.warn({ err: error, attempt, delayMs }, 'applying a batch failed; retrying')
         await sleep(delayMs, signal)
@@ -239,73 +238,53 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * An event id applied before with other content is a conflict, not a
+   * re-send: dead-letter those records and apply the batch without them.
+   */
+  async #passConflicts(
+    result: ApplyResult,
+    records: ConsumedRecord[],
+    messages: RawMessage[],
+    signal: AbortSignal,
+    stored: StoredDeadLetter[],
+  ): Promise<ApplyResult> {
+    const at = (partition: number, offset: bigint) => `${partition}/${offset}`
+    const reasons = new Map(result.conflicts.map((c) => [at(c.partition, c.offset), c.reason]))
+    const poison = messages.flatMap((message) => {
+      const reason = reasons.get(at(message.partition, message.offset))
+      return reason === undefined ? [] : [{ message, reason }]
+    })
+    const more = await this.#options.deadLetters.write(poison, signal)
+    const without = records.map((record) =>
+      reasons.has(at(record.partition, record.offset)) ? { ...record, event: null } : record,
+    )
+    return this.#apply(without, messages, signal, [...stored, ...more])
+  }
+
   async #isolate(
     records: ConsumedRecord[],
     messages: RawMessage[],
     error: unknown,
     signal: AbortSignal,
+    stored: StoredDeadLetter[],
   ): Promise<ApplyResult> {
     if (records.length === 1) {
       const reason = `rejected by PostgreSQL: ${(error as Error).message}`
-      await this.#deadLetter([{ message: messages[0]!, reason }], signal)
-      return this.#apply([{ ...records[0]!, event: null }], messages, signal)
+      const more = await this.#options.deadLetters.write([{ message: messages[0]!, reason }], signal)
+      return this.#apply([{ ...records[0]!, event: null }], messages, signal, [...stored, ...more])
     }
     const middle = Math.ceil(records.length / 2)
-    const first = await this.#apply(records.slice(0, middle), messages.slice(0, middle), signal)
-    const second = await this.#apply(records.slice(middle), messages.slice(middle), signal)
+    const first = await this.#apply(records.slice(0, middle), messages.slice(0, middle), signal, stored)
+    const second = await this.#apply(records.slice(middle), messages.slice(middle), signal, stored)
     return {
       applied: [...first.applied, ...second.applied],
       duplicates: first.duplicates + second.duplicates,
       stale: first.stale + second.stale,
       poison: first.poison + second.poison,
       delta: first.delta + second.delta,
+      conflicts: [],
     }
-  }
-
-  async #deadLetter(
-    poison: Array<{ message: RawMessage; reason: string }>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const { producer, deadLetterTopic, topic, metrics, log } = this.#options
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await producer.send({
-          messages: poison.map(({ message, reason }) =>
-            deadLetterMessage(deadLetterTopic, topic, message, reason),
-          ),
-        })
-        metrics.deadLetters.inc(poison.length)
-        log.warn(
-          { count: poison.length, reasons: [...new Set(poison.map((p) => p.reason))], deadLetterTopic },
-          'poison records sent to the dead-letter topic',
-        )
-        return
-      } catch (error) {
-        if (signal.aborted) throw error
-        const delayMs = backoffMs(attempt, 200, 5000)
-        log.warn({ err: error, attempt, delayMs }, 'writing dead letters failed; retrying')
-        await sleep(delayMs, signal)
-      }
-    }
-  }
-
-  /**
-   * Informational only (lag tools read it); PostgreSQL's offsets are the ones
-   * that count. So at most once per interval, not per batch: each commit is a
-   * write to __consumer_offsets that costs the broker CPU, and lag tools can
-   * well be a second behind.
-   */
-  #commitToKafka(batch: RawMessage[], log: Logger): void {
-    for (const message of batch) this.#uncommitted.set(message.partition, message)
-    const now = Date.now()
-    if (now - this.#lastKafkaCommitAt < kafkaCommitIntervalMs) return
-    this.#lastKafkaCommitAt = now
-    for (const message of this.#uncommitted.values()) {
-      Promise.resolve(message.commit()).catch((error: unknown) =>
-        log.debug({ err: error, partition: message.partition }, 'kafka offset commit failed'),
-      )
-    }
-    this.#uncommitted.clear()
   }
 }
 

@@ -6,7 +6,13 @@ import { boundPort, createHttpServer } from '../shared/http/create-http-server.t
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
-import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
+import {
+  createAdmin,
+  createProducer,
+  ensureTopicsWhenReachable,
+  kafkaCheck,
+  topicExists,
+} from '../shared/kafka.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
@@ -22,9 +28,11 @@ import { registerConsoleRoutes } from './console/console-routes.ts'
 import { ConsumerLag } from './consumer-lag.ts'
 import { addsPerSecond, recentEvents } from './db/read-console.ts'
 import { expireAppliedEvents, readTotal } from './db/read-total.ts'
+import { DeadLetterWriter } from './dead-letter-writer.ts'
 import { EventConsumer } from './event-consumer.ts'
 import { registerCompatRoutes } from './http/compat-routes.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
+import { PartitionProgress } from './partition-progress.ts'
 import { SumFile } from './sum-file.ts'
 import { TotalView, totalsChannel } from './total-view.ts'
 
@@ -63,6 +71,8 @@ export async function startAggregator(
   const registry = createRegistry('aggregator')
   const lag = new ConsumerLag({ admin, sql, topic })
   const metrics = createAggregatorMetrics(registry, () => lag.read())
+  const progress = new PartitionProgress()
+  progress.registerGauge(registry)
 
   // The files are outputs rebuilt from the database: bring them up to date first.
   const sumFile = new SumFile(config.SUMMA_DATA_DIR)
@@ -96,8 +106,16 @@ export async function startAggregator(
     brokers,
     groupId: config.SUMMA_CONSUMER_GROUP,
     topic,
-    deadLetterTopic: deadLetterTopicOf(topic),
-    producer,
+    deadLetters: new DeadLetterWriter({
+      producer,
+      deadLetterTopic: deadLetterTopicOf(topic),
+      topic,
+      counter: metrics.deadLetters,
+      progress,
+      topicExists: (name) => topicExists(admin, name),
+      log,
+    }),
+    progress,
     batchSize: config.SUMMA_AGGREGATOR_BATCH_SIZE,
     batchWaitMs: config.SUMMA_AGGREGATOR_BATCH_WAIT_MS,
     metrics,
@@ -121,6 +139,7 @@ export async function startAggregator(
           if (consumer.dataLoss) throw consumer.dataLoss
         },
       },
+      progress.check(config.SUMMA_AGGREGATOR_STALL_LIMIT_MS),
     ],
     intervalMs: 1000,
     timeoutMs: 900,

@@ -86,8 +86,8 @@ export async function migrateCommand(
 }
 
 /**
- * `summa reset --yes`: deletes every request, event, applied event and total in
- * the database. For development, together with deleting the broker's data:
+ * `summa reset --yes`: deletes every request, event, applied event, total and
+ * stored dead letter in the database. For development, together with deleting the broker's data:
  * the aggregator refuses offsets that belong to a topic that no longer exists.
  */
 export async function resetCommand(config: Config, io: Output, confirmed: boolean): Promise<number> {
@@ -97,7 +97,7 @@ export async function resetCommand(config: Config, io: Output, confirmed: boolea
   }
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-reset' })
   try {
-    await sql`truncate add_requests, outbox, applied_events, partition_totals`
+    await sql`truncate add_requests, outbox, applied_events, partition_totals, dead_letters`
     io.out(`reset: ${new URL(config.DATABASE_URL).pathname.slice(1)} holds no requests, events or totals`)
     return 0
   } finally {

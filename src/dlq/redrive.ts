@@ -1,5 +1,5 @@
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
-import { deadLetterHeaders } from '../aggregator/dead-letter.ts'
+import { DeadLetterKinds, deadLetterHeaderPrefix, deadLetterHeaders } from '../aggregator/dead-letter.ts'
 import { SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import { decodeSumEvent } from '../shared/sum-event.ts'
@@ -28,6 +28,11 @@ export interface RedriveReport {
   skipped: number
   /** Records that still do not decode, per partition the first one that stopped it. */
   stillInvalid: Array<{ partition: number; offset: string; reason: string }>
+  /**
+   * References (the original was too large for the dead-letter topic): not
+   * re-driven, passed over, each with where the original is.
+   */
+  references: Array<{ partition: number; offset: string; original: string; message: string }>
 }
 
 /**
@@ -41,10 +46,15 @@ export interface RedriveReport {
  * Progress is the group's committed offset, committed after the produce was
  * acknowledged: a crash in between re-drives a record twice, which the
  * aggregator turns into a no-op by its event id.
+ *
+ * A reference (`summa-dlq-kind: reference`, written when the original did not
+ * fit the dead-letter topic) holds no record to re-drive: it is passed over
+ * and listed in `references` with where the original is (topic, partition,
+ * offset, size, SHA-256), to be read there while the topic retains it.
  */
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveReport> {
   const { deadLetterTopic } = options
-  const report: RedriveReport = { read: 0, redriven: 0, skipped: 0, stillInvalid: [] }
+  const report: RedriveReport = { read: 0, redriven: 0, skipped: 0, stillInvalid: [], references: [] }
   const consumer = new Consumer({
     groupId: options.groupId,
     clientId: 'summa-dlq-redrive',
@@ -96,6 +106,21 @@ async function handle(
   const headers = new Map<string, Buffer>()
   for (const [key, value] of message.headers) headers.set(key.toString(), value)
   const where = `${options.deadLetterTopic}/${message.partition}/${message.offset}`
+  if (headers.get(deadLetterHeaders.kind)?.toString() === DeadLetterKinds.reference) {
+    const header = (name: string) => headers.get(name)?.toString() ?? '?'
+    const original = `${header(deadLetterHeaders.topic)}/${header(deadLetterHeaders.partition)}/${header(deadLetterHeaders.offset)}`
+    report.references.push({
+      partition: message.partition,
+      offset: message.offset.toString(),
+      original,
+      message:
+        `not re-driven: a reference to ${original} (${header(deadLetterHeaders.size)} bytes, ` +
+        `sha256 ${header(deadLetterHeaders.sha256)}), which was too large for ${options.deadLetterTopic}; ` +
+        'read the original there while the topic retains it',
+    })
+    if (!options.dryRun) await message.commit()
+    return
+  }
   try {
     decodeSumEvent(message.value)
   } catch (error) {
@@ -122,8 +147,8 @@ async function handle(
   report.redriven++
   if (options.dryRun) return
   const out = new Map<Buffer, Buffer>()
-  const ours = new Set<string>(Object.values(deadLetterHeaders))
-  for (const [key, value] of headers) if (!ours.has(key)) out.set(Buffer.from(key), value)
+  for (const [key, value] of headers)
+    if (!key.startsWith(deadLetterHeaderPrefix)) out.set(Buffer.from(key), value)
   out.set(Buffer.from(redriveHeader), Buffer.from(where))
   await options.producer.send({
     messages: [

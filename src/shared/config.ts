@@ -58,6 +58,7 @@ const schema = z.object({
   SUMMA_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   SUMMA_AGGREGATOR_BATCH_SIZE: positiveInt.max(50_000).default(2000),
   SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(10),
+  SUMMA_AGGREGATOR_STALL_LIMIT_MS: positiveInt.default(60_000),
   SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),

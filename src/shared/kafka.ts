@@ -69,7 +69,8 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
   }
 }
 
-async function topicExists(admin: Admin, topic: string): Promise<boolean> {
+/** Whether the broker lists `topic`; rejects when the broker cannot be asked. */
+export async function topicExists(admin: Admin, topic: string): Promise<boolean> {
   const topics = await admin.listTopics({ includeInternals: false })
   return topics.includes(topic)
 }

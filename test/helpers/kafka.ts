@@ -1,8 +1,16 @@
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
-import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
+import {
+  ConfigResourceTypes,
+  ConfigSources,
+  Consumer,
+  IncrementalAlterConfigOperationTypes,
+  MessagesStreamModes,
+} from '@platformatic/kafka'
 import { createAdmin, createProducer, ensureTopic, type RawProducer } from '../../src/shared/kafka.ts'
 import { defer } from './cleanup.ts'
+import { eventually } from './eventually.ts'
 import { requireEnv, testEnv } from './test-env.ts'
 
 export function kafkaBootstrap(): string {
@@ -44,6 +52,8 @@ export interface ReadRecord {
   key: string | undefined
   value: string
   headers: Record<string, string>
+  /** Every header in order, repeats included (`headers` keeps only the last of a name). */
+  headerList: Array<[string, string]>
 }
 
 /**
@@ -65,13 +75,18 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
   try {
     for await (const message of stream) {
       const headers: Record<string, string> = {}
-      for (const [key, value] of message.headers) headers[key.toString()] = value.toString()
+      const headerList: Array<[string, string]> = []
+      for (const [key, value] of message.headers) {
+        headers[key.toString()] = value.toString()
+        headerList.push([key.toString(), value.toString()])
+      }
       records.push({
         partition: message.partition,
         offset: message.offset,
         key: message.key?.length ? message.key.toString() : undefined,
         value: message.value.toString(),
         headers,
+        headerList,
       })
       if (records.length >= count) break
     }
@@ -80,4 +95,68 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
     await consumer.close(true)
   }
   return records
+}
+
+/** A setting of the test broker as the broker itself reports it (not a guess at its default). */
+export async function brokerSetting(name: string): Promise<string> {
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  try {
+    const metadata = await admin.metadata({ topics: [] })
+    const [nodeId] = metadata.brokers.keys()
+    const [description] = await admin.describeConfigs({
+      resources: [
+        { resourceType: ConfigResourceTypes.BROKER, resourceName: String(nodeId), configurationKeys: [name] },
+      ],
+    })
+    const value = description?.configs.find((config) => config.name === name)?.value
+    if (value === undefined || value === null) throw new Error(`broker setting ${name} not reported`)
+    return value
+  } finally {
+    await admin.close()
+  }
+}
+
+/**
+ * Sets (or, with `undefined`, removes) a per-topic setting such as
+ * max.message.bytes, and waits until the broker reports it: the change
+ * reaches the broker through the metadata log, not at once.
+ */
+export async function setTopicSetting(topic: string, name: string, value: string | undefined): Promise<void> {
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: [
+            value === undefined
+              ? { name, configOperation: IncrementalAlterConfigOperationTypes.DELETE }
+              : { name, configOperation: IncrementalAlterConfigOperationTypes.SET, value },
+          ],
+        },
+      ],
+    })
+    await eventually(async () => {
+      const [description] = await admin.describeConfigs({
+        resources: [
+          { resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: [name] },
+        ],
+      })
+      const config = description?.configs.find((entry) => entry.name === name)
+      if (value === undefined) assert.notEqual(config?.configSource, ConfigSources.DYNAMIC_TOPIC_CONFIG)
+      else assert.equal(config?.value, value)
+    })
+  } finally {
+    await admin.close()
+  }
+}
+
+export async function deleteTopic(topic: string): Promise<void> {
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  try {
+    await admin.deleteTopics({ topics: [topic] })
+  } finally {
+    await admin.close()
+  }
 }

@@ -1,6 +1,8 @@
+import type { TransactionSql } from 'postgres'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { SumEvent } from '../../shared/sum-event.ts'
+import { type StoredDeadLetter, storeDeadLetters } from './store-dead-letters.ts'
 
 /** One record read from the topic, decoded (event) or not (poison). */
 export interface ConsumedRecord {
@@ -55,6 +57,26 @@ export interface ApplyResult {
   poison: number
   /** The sum this batch added to the total. */
   delta: bigint
+  /**
+   * Records whose event id was applied before with different content: not a
+   * re-send but a conflict. When there are any, nothing was committed; the
+   * caller dead-letters them and applies the batch again without them.
+   */
+  conflicts: Conflict[]
+}
+
+export interface Conflict {
+  partition: number
+  offset: bigint
+  reason: string
+}
+
+/** Thrown inside the transaction to roll it back when conflicts are found. */
+class ConflictsFound {
+  readonly conflicts: Conflict[]
+  constructor(conflicts: Conflict[]) {
+    this.conflicts = conflicts
+  }
 }
 
 /**
@@ -74,6 +96,22 @@ export async function applyBatch(
   topic: string,
   records: ConsumedRecord[],
   topicId: string | null = null,
+  deadLetters: StoredDeadLetter[] = [],
+): Promise<ApplyResult> {
+  try {
+    return await applyInTransaction(sql, topic, records, topicId, deadLetters)
+  } catch (error) {
+    if (!(error instanceof ConflictsFound)) throw error
+    return { applied: [], duplicates: 0, stale: 0, poison: 0, delta: 0n, conflicts: error.conflicts }
+  }
+}
+
+async function applyInTransaction(
+  sql: Sql,
+  topic: string,
+  records: ConsumedRecord[],
+  topicId: string | null,
+  deadLetters: StoredDeadLetter[],
 ): Promise<ApplyResult> {
   const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
   return sql.begin(async (tx) => {
@@ -112,6 +150,17 @@ export async function applyBatch(
         order by ord
         on conflict (event_id) do nothing
         returning seq, event_id, request_id, partition, "offset", sum, accepted_at, applied_at`
+    if (inserted.length < events.length) {
+      const conflicts = await findConflicts(tx, events)
+      if (conflicts.length > 0) throw new ConflictsFound(conflicts)
+    }
+    // Only dead letters of records this transaction passes: a re-read stores nothing twice.
+    const passed = new Set(fresh.map((record) => `${record.partition}/${record.offset}`))
+    await storeDeadLetters(
+      tx,
+      topic,
+      deadLetters.filter((letter) => passed.has(`${letter.partition}/${letter.offset}`)),
+    )
 
     const perPartition = new Map<
       number,
@@ -163,6 +212,41 @@ export async function applyBatch(
       stale: records.length - fresh.length,
       poison: fresh.length - events.length,
       delta,
+      conflicts: [],
+    }
+  })
+}
+
+/**
+ * Events of the batch whose id is in applied_events with a different request
+ * id, sum or acceptance time. A relay re-send repeats all three, so a
+ * difference means two different events claim one id; which one is right
+ * cannot be told here, so the first applied stays and the other is
+ * dead-lettered. Runs after the insert: a clash inside one batch is caught too.
+ */
+async function findConflicts(tx: TransactionSql, events: ConsumedRecord[]): Promise<Conflict[]> {
+  const rows = await tx<
+    { ord: string; event_id: string; request_id: boolean; sum: boolean; accepted_at: boolean }[]
+  >`
+    select t.ord::text, t.event_id::text,
+           a.request_id <> t.request_id as request_id,
+           a.sum <> t.sum as sum,
+           a.accepted_at <> t.accepted_at as accepted_at
+    from unnest(
+      ${events.map((record) => record.event!.eventId)}::uuid[],
+      ${events.map((record) => record.event!.requestId)}::uuid[],
+      ${events.map((record) => record.event!.sum)}::int8[],
+      ${events.map((record) => record.event!.acceptedAt)}::timestamptz[]
+    ) with ordinality as t(event_id, request_id, sum, accepted_at, ord)
+    join applied_events a on a.event_id = t.event_id
+    where (a.request_id, a.sum, a.accepted_at) is distinct from (t.request_id, t.sum, t.accepted_at)`
+  return rows.map((row) => {
+    const record = events[Number(row.ord) - 1]!
+    const fields = (['request_id', 'sum', 'accepted_at'] as const).filter((field) => row[field])
+    return {
+      partition: record.partition,
+      offset: record.offset,
+      reason: `conflict: event id ${row.event_id} was applied before with a different ${fields.join(', ')}`,
     }
   })
 }
