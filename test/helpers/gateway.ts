@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { chown, copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,6 +11,8 @@ import { freePort } from './ports.ts'
 import { killGroup } from './processes.ts'
 
 const nginxDir = fileURLToPath(new URL('../../deploy/nginx/', import.meta.url))
+// Debian installs nginx in /usr/sbin, which is not on a normal user's PATH.
+const nginxBinary = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx'
 // The user an unprivileged container runs as: the gateway must run as any user.
 const nobody = 65534
 
@@ -97,7 +100,7 @@ export async function startGateway(t: Pick<TestContext, 'after'>, options: Gatew
   const asRoot = process.getuid?.() === 0
   if (asRoot) await chownTree(root, nobody)
   const child = spawn(
-    'nginx',
+    nginxBinary,
     ['-e', 'stderr', '-p', `${root}/run/`, '-c', path.join(conf, 'nginx.conf'), '-g', 'daemon off;'],
     {
       stdio: ['ignore', stdout.fd, stderr.fd],
