@@ -172,3 +172,22 @@ async function chownTree(dir: string, id: number): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
     await chown(path.join(entry.parentPath, entry.name), id, id)
 }
+
+/** One line of the gateway's access log (log_format summa_json in nginx.conf). */
+export interface AccessLogEntry {
+  uri: string
+  port: string
+  status: number
+  grpc_status: string
+  upstream_addr: string
+}
+
+/** nginx's access log, parsed: every complete line must be one JSON object. */
+export async function accessLogOf(gateway: Gateway): Promise<AccessLogEntry[]> {
+  const text = await gateway.accessLog()
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as AccessLogEntry)
+}

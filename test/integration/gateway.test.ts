@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import http from 'node:http'
-import http2 from 'node:http2'
-import https from 'node:https'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { readLedger } from '../../src/shared/ledger.ts'
@@ -17,8 +12,9 @@ import { verify } from '../../src/verify/verify.ts'
 import { TrafficDriver } from '../faults/driver.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { type Gateway, startGateway } from '../helpers/gateway.ts'
+import { accessLogOf, startGateway } from '../helpers/gateway.ts'
 import { healthCheck, listServices } from '../helpers/grpc.ts'
+import { http2Get, httpsGet, snapshotTimes } from '../helpers/http-clients.ts'
 import { killGroup, type SpawnedSumma, spawnSumma } from '../helpers/processes.ts'
 import { createTestSystem, getJson, processEnv, type TestSystem } from '../helpers/system.ts'
 import { createTestCertificates } from '../helpers/tls-certificates.ts'
@@ -109,10 +105,7 @@ describe('the nginx gateway', () => {
     }
 
     // The access log is JSON lines (for Loki) and shows each Add's gRPC status.
-    const entries = (await gateway.accessLog())
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as AccessLogEntry)
+    const entries = await accessLogOf(gateway)
     const adds = entries.filter((entry) => entry.uri === '/summa.v1.CalculatorService/Add')
     assert.deepEqual(
       adds.map((entry) => [entry.port, entry.status, entry.grpc_status]),
@@ -235,14 +228,6 @@ interface Totals {
   total: string
 }
 
-interface AccessLogEntry {
-  uri: string
-  port: string
-  status: number
-  grpc_status: string
-  upstream_addr: string
-}
-
 interface Replica {
   port: number
   process: SpawnedSumma
@@ -286,82 +271,6 @@ function unreadBytes(port: number): number {
   return unread
 }
 
-/** nginx's access log, parsed: every complete line must be one JSON object. */
-async function accessLogOf(gateway: Gateway): Promise<AccessLogEntry[]> {
-  const text = await gateway.accessLog()
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as AccessLogEntry)
-}
-
 function count(text: string, pattern: RegExp): number {
   return text.match(pattern)?.length ?? 0
-}
-
-function httpsGet(port: number, route: string, ca: Buffer) {
-  return new Promise<{ status: number; body: string; alpn: string | false | null }>((resolve, reject) => {
-    // An HTTP/1.1-only client that says so (as curl --http1.1 does): nginx must pick http/1.1.
-    const options: https.RequestOptions & ConnectionOptions = {
-      host: '127.0.0.1',
-      servername: 'localhost',
-      port,
-      path: route,
-      ca,
-      ALPNProtocols: ['http/1.1'],
-      timeout: 5000,
-    }
-    const request = https.get(options, (response) => {
-      // Read now: the socket is detached from the response once it ends.
-      const alpn = (response.socket as TLSSocket).alpnProtocol
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => {
-        body += chunk
-      })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, alpn }))
-    })
-    request.on('timeout', () => request.destroy(new Error(`no answer to ${route}`)))
-    request.on('error', reject)
-  })
-}
-
-async function http2Get(port: number, route: string, ca: Buffer) {
-  const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'localhost' })
-  try {
-    const stream = session.request({ ':path': route })
-    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders]
-    stream.setEncoding('utf8')
-    let body = ''
-    for await (const chunk of stream) body += chunk
-    return { status: Number(headers[':status']), body, alpn: session.alpnProtocol }
-  } finally {
-    session.close()
-  }
-}
-
-/** Milliseconds from the request to each of the feed's first two `snapshot` events. */
-function snapshotTimes(url: string, ca?: Buffer): Promise<number[]> {
-  const started = Date.now()
-  const get = url.startsWith('https:') ? https.get : http.get
-  return new Promise((resolve, reject) => {
-    const request = get(url, { ca, servername: 'localhost', timeout: 10_000 }, (response) => {
-      if (response.statusCode !== 200) reject(new Error(`${url}: ${response.statusCode}`))
-      const times: number[] = []
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => {
-        text += chunk
-        const seen = text.split('event: snapshot\n').length - 1
-        while (times.length < seen) times.push(Date.now() - started)
-        if (times.length >= 2) {
-          request.destroy()
-          resolve(times.slice(0, 2))
-        }
-      })
-    })
-    request.on('timeout', () => request.destroy(new Error(`${url}: fewer than 2 snapshots in 10 s`)))
-    request.on('error', reject)
-  })
 }
