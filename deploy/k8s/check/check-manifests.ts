@@ -1,5 +1,6 @@
 /**
- * `make k8s-check`: renders every overlay with `kubectl kustomize`, then checks
+ * `make k8s-check`: renders every overlay with `kubectl kustomize` (the kubectl
+ * named by $KUBECTL, else the one on PATH), then checks
  * each rendered object against the official schemas (schema-check.ts) and the
  * whole render against the code and the Dockerfile (consistency.ts). Offline:
  * no cluster is contacted. Exits 1 on any problem.
@@ -31,7 +32,7 @@ try {
       const target = path.join(dir, example.slice(0, -'.example'.length))
       if (!existsSync(target)) writeFileSync(target, readFileSync(path.join(dir, example)))
     }
-    const rendered = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })
+    const rendered = execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', dir], { encoding: 'utf8' })
     const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as KubeObject)
     const problems = [
       ...(await Promise.all(objects.map((object) => schemaProblems(object)))).flat(),
