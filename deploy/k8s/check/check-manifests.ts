@@ -25,21 +25,27 @@ const copy = mkdtempSync(path.join(tmpdir(), 'summa-k8s-'))
 let failed = 0
 try {
   cpSync(path.join(root, 'deploy/k8s'), copy, { recursive: true })
-  const overlays = readdirSync(path.join(copy, 'overlays'))
-  for (const overlay of overlays) {
-    const dir = path.join(copy, 'overlays', overlay)
-    for (const example of readdirSync(dir).filter((f) => f.endsWith('.example'))) {
-      const target = path.join(dir, example.slice(0, -'.example'.length))
-      if (!existsSync(target)) writeFileSync(target, readFileSync(path.join(dir, example)))
+  // Each overlay alone, and production during a blue-green release (its green slot beside it).
+  const overlays = readdirSync(path.join(copy, 'overlays')).map((name) => [`overlays/${name}`])
+  const scenarios = [...overlays, ['overlays/production', 'slots/green']]
+  for (const dirs of scenarios) {
+    const objects: KubeObject[] = []
+    for (const dir of dirs.map((d) => path.join(copy, d))) {
+      for (const example of readdirSync(dir).filter((f) => f.endsWith('.example'))) {
+        const target = path.join(dir, example.slice(0, -'.example'.length))
+        if (!existsSync(target)) writeFileSync(target, readFileSync(path.join(dir, example)))
+      }
+      const rendered = execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', dir], {
+        encoding: 'utf8',
+      })
+      objects.push(...parseAllDocuments(rendered).map((doc) => doc.toJS() as KubeObject))
     }
-    const rendered = execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', dir], { encoding: 'utf8' })
-    const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as KubeObject)
     const problems = [
       ...(await Promise.all(objects.map((object) => schemaProblems(object)))).flat(),
       ...consistencyProblems(objects, facts),
     ]
     const kinds = [...new Set(objects.map((o) => o.kind))].sort().join(', ')
-    console.log(`overlays/${overlay}: ${objects.length} objects (${kinds}): ${problems.length} problems`)
+    console.log(`${dirs.join(' + ')}: ${objects.length} objects (${kinds}): ${problems.length} problems`)
     for (const problem of problems) console.log(`  ${problem}`)
     failed += problems.length
   }

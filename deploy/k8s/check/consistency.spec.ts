@@ -279,6 +279,16 @@ const cases: Array<[string, (objects: Json[], container: Json, pod: Json) => voi
     /Service\/summa-aggregator: selects no pod/,
   ],
   [
+    "second workload whose selector takes the first one's pods",
+    (o) => {
+      const copy = structuredClone(o[0]!)
+      copy.metadata.name = 'copy'
+      copy.spec.selector = { matchLabels: { app: 'summa' } }
+      o.push(copy)
+    },
+    /Deployment\/copy: its selector also selects the pods of Deployment\/agg/,
+  ],
+  [
     'Service on a port the pods do not have',
     (o) => (o[5]!.spec.ports[0].targetPort = 'grpc'),
     /targetPort grpc is no port/,

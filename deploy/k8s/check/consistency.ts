@@ -226,6 +226,15 @@ export function consistencyProblems(objects: KubeObject[], facts: CodeFacts): st
 /** Services, budgets, autoscalers and PodMonitors must select pods that exist, on ports they have. */
 function selectorProblems(objects: KubeObject[], templates: PodTemplate[], facts: CodeFacts): string[] {
   const found: string[] = []
+  // Two workloads whose selectors overlap fight over each other's pods (and an autoscaler counts both).
+  for (const owner of templates) {
+    const selector = (owner.owner.spec as { selector?: Parameters<typeof selects>[0] }).selector
+    if (selector === undefined) continue
+    for (const other of templates) {
+      if (other !== owner && selects(selector, other.labels))
+        found.push(`${describe(owner.owner)}: its selector also selects the pods of ${describe(other.owner)}`)
+    }
+  }
   for (const object of objects) {
     const spec = object.spec as Record<string, unknown> | undefined
     if (object.kind === 'Service') {
