@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { loadCodeFacts } from './code-facts.ts'
 import { consistencyProblems } from './consistency.ts'
+import { podSecurityProblems } from './pod-security.ts'
 import { type KubeObject, schemaProblems } from './schema-check.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
@@ -43,6 +44,7 @@ try {
     const problems = [
       ...(await Promise.all(objects.map((object) => schemaProblems(object)))).flat(),
       ...consistencyProblems(objects, facts),
+      ...podSecurityProblems(objects),
     ]
     const kinds = [...new Set(objects.map((o) => o.kind))].sort().join(', ')
     console.log(`${dirs.join(' + ')}: ${objects.length} objects (${kinds}): ${problems.length} problems`)
