@@ -29,7 +29,8 @@ export interface DockerfileFacts {
 
 const read = (root: string, file: string): string => readFileSync(path.join(root, file), 'utf8')
 
-export function loadCodeFacts(root: string): CodeFacts {
+/** Facts from the repository at `root`; the Dockerfile is read from `dockerfileDir` (the root too, by default). */
+export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
   const listeners: Record<string, { http?: ConfigKey; grpc?: ConfigKey }> = {}
   for (const service of ['calculator', 'relay', 'aggregator']) {
     const source = read(root, `src/${service}/start-${service}.ts`)
@@ -61,7 +62,7 @@ export function loadCodeFacts(root: string): CodeFacts {
     nodeFlags: serviceNodeFlags,
     kafkaVersion,
     prometheusJobs: prometheus.scrape_configs.map((config) => config.job_name),
-    dockerfile: parseDockerfile(root),
+    dockerfile: parseDockerfile(dockerfileDir),
   }
 }
 
