@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools
+.PHONY: faults soak test-tools k8s-check
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -21,6 +21,7 @@ help:
 	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
 	@echo "make observability-check  promtool checks and alert rule tests"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
+	@echo "make k8s-check            render and validate the Kubernetes manifests offline"
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
 	@echo "make clean   remove local state (database contents, .data) and caches"
 	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
@@ -60,7 +61,7 @@ kafka-install:
 up: install
 	$(NODE) dist/bin/summa.js up
 
-test: install system-packages check observability-check unit integration faults
+test: install system-packages check observability-check k8s-check unit integration faults
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -69,13 +70,20 @@ check: node_modules/.install-stamp
 	scripts/check-k6.sh
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'deploy/**/*.spec.ts'
 
 # Prometheus config, recording and alert rules, and the alert rules' unit tests.
 observability-check: system-packages
 	promtool check config observability/prometheus/prometheus.yml
 	promtool check rules observability/prometheus/rules/*.yml
 	promtool test rules observability/prometheus/tests/*.test.yml
+
+# Kubernetes manifests (deploy/k8s): every overlay rendered by `kubectl kustomize`, each object
+# checked offline against the official and the operators' schemas, and the whole render against
+# the code and the Dockerfile (deploy/k8s/check). Offline: no cluster. scripts/k8s/kubectl.sh
+# finds a recent enough kubectl, or installs one from npm (Debian's is too old to render these).
+k8s-check: node_modules/.install-stamp
+	KUBECTL="$$(scripts/k8s/kubectl.sh)" $(NODE) deploy/k8s/check/check-manifests.ts
 
 dashboards: node_modules/.install-stamp
 	$(NODE) observability/grafana/write-dashboards.ts
