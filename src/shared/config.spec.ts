@@ -23,6 +23,9 @@ describe('loadConfig', () => {
       ['KAFKA_BOOTSTRAP_SERVERS', 'localhost'],
       ['SUMMA_TOPIC_PARTITIONS', '0'],
       ['SUMMA_LOG_LEVEL', 'loud'],
+      ['SUMMA_GRPC_MAX_CONNECTIONS', '0'],
+      ['SUMMA_HANDSHAKE_TIMEOUT_MS', '5s'],
+      ['SUMMA_SSE_MAX_CLIENTS', '-1'],
     ]) {
       assert.throws(
         () => loadConfig({ [name!]: value }),

@@ -86,9 +86,13 @@ export async function listenGuarded(options: GuardedListenerOptions): Promise<Gu
   listener.on('drop', () => refused.add('overLimit'))
 
   await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject)
+    const fail = (error: Error): void => {
+      refused.stop()
+      reject(error)
+    }
+    listener.once('error', fail)
     listener.listen(port, host, () => {
-      listener.off('error', reject)
+      listener.off('error', fail)
       resolve()
     })
   })
