@@ -1,7 +1,6 @@
 import { outboxBacklog } from '../relay/db/claim-pending.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { SummaError } from '../shared/errors.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
@@ -156,14 +155,12 @@ export async function startAggregator(
   })
   lifecycle.defer('expire-applied-events', stopRetention)
 
-  const http = createHttpServer({ log })
-  http.setErrorHandler((error, _request, reply) => {
-    const summa = SummaError.from(error)
-    const status = (error as { statusCode?: number }).statusCode ?? httpStatusByCode[summa.code]
-    if (status >= 500) log.error({ err: error }, 'request failed')
-    return reply
-      .code(status)
-      .send({ error: summa.code, message: status >= 500 ? 'internal error' : summa.message })
+  const http = createHttpServer({
+    log,
+    limits: {
+      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
+      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+    },
   })
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
   registerTotalRoutes(http, () => totals.read())
@@ -180,7 +177,7 @@ export async function startAggregator(
     },
     log,
   )
-  registerConsoleRoutes(http, consoleFeed)
+  registerConsoleRoutes(http, consoleFeed, { maxClients: config.SUMMA_SSE_MAX_CLIENTS })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
   // Seed 003's HTTP port serves the same routes, so its /summation readers work without edits.

@@ -84,6 +84,15 @@ export async function startCalculator(
     addTimeoutMs: config.SUMMA_ADD_TIMEOUT_MS,
     isClosing: () => lifecycle.closing,
     tracing: tracing.active,
+    limits: {
+      maxConnections: config.SUMMA_GRPC_MAX_CONNECTIONS,
+      maxConcurrentStreams: config.SUMMA_GRPC_MAX_CONCURRENT_STREAMS,
+      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+      maxConnectionIdleMs: config.SUMMA_GRPC_MAX_CONNECTION_IDLE_MS,
+      maxConnectionAgeMs: config.SUMMA_GRPC_MAX_CONNECTION_AGE_MS,
+      // The longest an Add takes on our side, so an Add in flight at that point still finishes.
+      maxConnectionAgeGraceMs: config.SUMMA_ADD_TIMEOUT_MS + 1000,
+    },
   })
   const readiness = new Readiness({
     checks: [postgresCheck(sql)],
@@ -116,7 +125,13 @@ export async function startCalculator(
   }
 
   // Bound after gRPC so that a 200 from /health means Add is being served.
-  const http = createHttpServer({ log })
+  const http = createHttpServer({
+    log,
+    limits: {
+      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
+      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+    },
+  })
   registerOpsRoutes(http, { readiness, registry, service: 'calculator' })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_CALCULATOR_HTTP_PORT })
   lifecycle.defer('http', () => http.close())

@@ -73,7 +73,13 @@ export async function startRelay(
   })
   lifecycle.defer('delete-published', stopRetention)
 
-  const http = createHttpServer({ log })
+  const http = createHttpServer({
+    log,
+    limits: {
+      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
+      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+    },
+  })
   registerOpsRoutes(http, { readiness, registry, service: 'relay' })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_RELAY_HTTP_PORT })
   lifecycle.defer('http', () => http.close())

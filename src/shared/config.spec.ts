@@ -37,6 +37,9 @@ describe('loadConfig', () => {
       ['SUMMA_COMPAT_PORTS', 'yes'],
       ['SUMMA_COMPAT_GRPC_PORTS', '9091;4000'],
       ['SUMMA_COMPAT_GRPC_PORTS', '9091,70000'],
+      ['SUMMA_GRPC_MAX_CONNECTIONS', '0'],
+      ['SUMMA_HANDSHAKE_TIMEOUT_MS', '5s'],
+      ['SUMMA_SSE_MAX_CLIENTS', '-1'],
     ]) {
       assert.throws(
         () => loadConfig({ [name!]: value }),

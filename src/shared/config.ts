@@ -60,6 +60,15 @@ const schema = z.object({
   SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(10),
   SUMMA_AGGREGATOR_STALL_LIMIT_MS: positiveInt.default(60_000),
   SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
+  // Connection limits: what a client that connects and then stalls, or a flood of
+  // connections, may hold. Each is a bound on memory and file descriptors.
+  SUMMA_HANDSHAKE_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  SUMMA_GRPC_MAX_CONNECTIONS: positiveInt.max(100_000).default(500),
+  SUMMA_GRPC_MAX_CONCURRENT_STREAMS: positiveInt.max(100_000).default(1000),
+  SUMMA_GRPC_MAX_CONNECTION_IDLE_MS: positiveInt.default(60_000),
+  SUMMA_GRPC_MAX_CONNECTION_AGE_MS: positiveInt.default(10 * 60_000),
+  SUMMA_HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1000),
+  SUMMA_SSE_MAX_CLIENTS: positiveInt.max(10_000).default(32),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
   // Observability: tracing is off unless asked for, and then costs nothing per request.

@@ -10,6 +10,12 @@ export const ErrorCodes = {
   OUT_OF_RANGE: 'OUT_OF_RANGE',
   /** An idempotency key was reused with different arguments. */
   ALREADY_EXISTS: 'ALREADY_EXISTS',
+  /** Nothing answers at this path (HTTP) or method name. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The path exists but not for this method; the answer says which methods it takes. */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** A body, message or header block over summa's limit: the same request is refused again. */
+  TOO_LARGE: 'TOO_LARGE',
   /** A dependency (PostgreSQL, Kafka) cannot be reached right now; retrying later may succeed. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** The caller's deadline passed or it cancelled; the outcome may or may not have been recorded. */

@@ -6,6 +6,10 @@ export const grpcStatusByCode: Readonly<Record<ErrorCode, status>> = {
   [ErrorCodes.INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
   [ErrorCodes.OUT_OF_RANGE]: status.OUT_OF_RANGE,
   [ErrorCodes.ALREADY_EXISTS]: status.ALREADY_EXISTS,
+  [ErrorCodes.NOT_FOUND]: status.NOT_FOUND,
+  [ErrorCodes.METHOD_NOT_ALLOWED]: status.UNIMPLEMENTED,
+  // What grpc-js itself answers for a message over the receive limit.
+  [ErrorCodes.TOO_LARGE]: status.RESOURCE_EXHAUSTED,
   [ErrorCodes.UNAVAILABLE]: status.UNAVAILABLE,
   [ErrorCodes.DEADLINE_EXCEEDED]: status.DEADLINE_EXCEEDED,
   [ErrorCodes.SHUTTING_DOWN]: status.UNAVAILABLE,

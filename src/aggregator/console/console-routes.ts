@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
+import { ErrorCodes } from '../../shared/errors.ts'
+import { httpStatusByCode } from '../../shared/http-status.ts'
 import type { ConsoleFeed } from './console-feed.ts'
 
 const staticDir = new URL('./static/', import.meta.url)
@@ -10,13 +12,30 @@ const assets = {
   '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
 } as const
 
+export interface ConsoleLimits {
+  /** Open event streams; one more is answered 503 with Retry-After. */
+  maxClients: number
+}
+
+/**
+ * A console that stops reading (a suspended tab, a stalled client) would make
+ * every snapshot pile up in memory behind its socket: past this many unsent
+ * bytes (about half a minute of snapshots beyond what the kernel buffers) its
+ * stream is closed, and a browser reconnects by itself when it wakes.
+ */
+const maxUnsentBytes = 64 * 1024
+const eventStreamHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+}
+
 /**
  * The live console: GET / and its two assets, GET /console/events (Server-Sent
  * Events, one `snapshot` event a second) and GET /console/snapshot (the same
- * JSON once). Open event streams are ended before the server closes, or a
- * console left open would hold shutdown until its timeout.
+ * JSON once). Open event streams are capped and ended before the server
+ * closes, or a console left open would hold shutdown until its timeout.
  */
-export function registerConsoleRoutes(app: FastifyInstance, feed: ConsoleFeed): void {
+export function registerConsoleRoutes(app: FastifyInstance, feed: ConsoleFeed, limits: ConsoleLimits): void {
   for (const [route, asset] of Object.entries(assets)) {
     // Read once at start-up: the files are part of the release, not user content.
     const body = readFileSync(new URL(asset.file, staticDir))
@@ -31,22 +50,34 @@ export function registerConsoleRoutes(app: FastifyInstance, feed: ConsoleFeed): 
 
   const streams = new Set<ServerResponse>()
   app.get('/console/events', (request, reply) => {
+    // HEAD gets the stream's headers and no stream (it would otherwise never end).
+    if (request.method === 'HEAD') return reply.headers(eventStreamHeaders).send()
+    if (streams.size >= limits.maxClients) {
+      return reply
+        .code(httpStatusByCode[ErrorCodes.UNAVAILABLE])
+        .header('retry-after', '10')
+        .send({
+          error: ErrorCodes.UNAVAILABLE,
+          message: `${limits.maxClients} consoles are open; retry later`,
+        })
+    }
     reply.hijack()
     const raw = reply.raw
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    })
+    raw.writeHead(200, { ...eventStreamHeaders, connection: 'keep-alive' })
     raw.write('retry: 2000\n\n')
     streams.add(raw)
     const unsubscribe = feed.subscribe((snapshot) => {
+      if (raw.writableLength > maxUnsentBytes) {
+        raw.destroy()
+        return
+      }
       raw.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`)
     })
     request.raw.once('close', () => {
       unsubscribe()
       streams.delete(raw)
     })
+    return reply
   })
   app.addHook('preClose', async () => {
     feed.stop()

@@ -20,6 +20,8 @@ import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
 import { addCompatServices, compatServiceNames } from './compat/seed-services.ts'
+import { type GuardedListener, listenGuarded } from './guarded-listener.ts'
+import { incompleteRequests } from './incomplete-requests.ts'
 import { withPackageLessSymbols } from './package-less-reflection.ts'
 import { isUndecodable, type MaybeUndecodable, withUndecodableRequests } from './undecodable-requests.ts'
 
@@ -39,6 +41,7 @@ export interface CalculatorServerOptions {
   isClosing: () => boolean
   /** Undefined when tracing is off: the call's own traceparent, if any, is then passed through as is. */
   tracing?: ActiveTracing | undefined
+  limits: ConnectionLimits
 }
 
 export interface CalculatorServer {
@@ -50,28 +53,61 @@ export interface CalculatorServer {
   close: (graceMs: number) => Promise<void>
 }
 
+/** Connection limits, from the configuration (the README says what each bounds). */
+export interface ConnectionLimits {
+  maxConnections: number
+  maxConcurrentStreams: number
+  /** For the HTTP/2 preface of a connection, and for the request of a call after its headers. */
+  handshakeTimeoutMs: number
+  maxConnectionIdleMs: number
+  maxConnectionAgeMs: number
+  /** How long calls in flight on a connection past its age may take to finish before it is cut. */
+  maxConnectionAgeGraceMs: number
+}
+
 // Limits set on purpose rather than left at library defaults: an AddRequest is
 // well under 200 bytes, so anything near these sizes is hostile or broken.
-const serverOptions: grpc.ServerOptions = {
-  'grpc.max_receive_message_length': 16 * 1024,
-  'grpc.max_send_message_length': 64 * 1024,
-  'grpc.max_concurrent_streams': 1000,
-  // Headers too (a traceparent is 55 bytes): the library default is the same 8 KB, stated here on purpose.
-  'grpc.max_metadata_size': 8 * 1024,
-  'grpc.keepalive_time_ms': 60_000,
-  'grpc.keepalive_timeout_ms': 20_000,
-  'grpc.max_connection_idle_ms': 5 * 60_000,
-  // Channelz keeps per-call bookkeeping for a debugging service summa does not expose.
-  'grpc.enable_channelz': 0,
+function serverOptions(limits: ConnectionLimits): grpc.ServerOptions {
+  return {
+    'grpc.max_receive_message_length': 16 * 1024,
+    'grpc.max_send_message_length': 64 * 1024,
+    // Per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); across them the
+    // group commit refuses Adds past its queue with UNAVAILABLE instead of queueing.
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    // Headers too (a traceparent is 55 bytes): the library default is the same 8 KB, stated here on purpose.
+    'grpc.max_metadata_size': 8 * 1024,
+    // A ping after a minute without traffic; no answer in 20 s closes the
+    // connection, so a peer that vanished does not hold its slot under the cap.
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    // A connection with no call open for this long is closed (GOAWAY); a client
+    // reconnects on its next call. This is what ends a connection that shook
+    // hands and then sent nothing (SETTINGS only).
+    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
+    // Every connection ends eventually (GOAWAY, ±10 % jitter, then the grace
+    // for its calls), so clients spread over replicas started later. It is also
+    // what ends a stream whose client never closes its half: grpc-js answers
+    // such a call (the DEADLINE_EXCEEDED of incompleteRequests) but, unlike
+    // grpc-go, does not reset the stream, and an interceptor cannot reach it.
+    'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': limits.maxConnectionAgeGraceMs,
+    // Node's per-connection memory cap (grpc-node.max_session_memory) stays
+    // off, as grpc-js leaves it: its authors found Node's behaviour degraded
+    // badly once the cap was hit. The connection and stream caps, the
+    // handshake timeout and the message limits bound memory instead.
+    // Channelz keeps per-call bookkeeping for a debugging service summa does not expose.
+    'grpc.enable_channelz': 0,
+    interceptors: [incompleteRequests(limits.handshakeTimeoutMs)],
+  }
 }
 
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
 
 export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
-  const { addService, log, metrics, addTimeoutMs, isClosing, tracing } = options
+  const { addService, log, metrics, addTimeoutMs, isClosing, tracing, limits } = options
   const packageDefinition = loadCalculatorPackage()
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
-  const server = new grpc.Server(serverOptions)
+  const server = new grpc.Server(serverOptions(limits))
 
   const handlers = {
     // `api` is the gRPC service called: the seed-compatible ones (compat/) answer through this same Add.
@@ -155,17 +191,27 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
   )
   new ReflectionService(described).addToServer(withPackageLessSymbols(server, described))
 
+  // One per port: the main one, and the seeds' ports when those are on.
+  const listeners: GuardedListener[] = []
   let closing: Promise<void> | undefined
   return {
     server,
     health,
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-          error ? reject(error) : resolve(bound),
-        )
-      }),
+    listen: async (host, port) => {
+      const listener = await listenGuarded({
+        server,
+        host,
+        port,
+        maxConnections: limits.maxConnections,
+        handshakeTimeoutMs: limits.handshakeTimeoutMs,
+        log,
+      })
+      listeners.push(listener)
+      return listener.port
+    },
     close: (graceMs) => {
+      // Stop accepting now; each listener's own promise settles when grpc-js has closed the sessions.
+      for (const listener of listeners) void listener.close()
       closing ??= new Promise((resolve) => {
         const force = setTimeout(() => {
           log.warn({ graceMs }, 'in-flight calls did not finish in time: closing them')

@@ -1,27 +1,109 @@
+import { createServer } from 'node:http'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import { ErrorCodes } from '../errors.ts'
+import { httpErrorOf, httpStatusByCode } from '../http-status.ts'
 import type { Logger } from '../logger.ts'
+import { throttledCount } from '../throttled-count.ts'
+
+/** Connection limits, from the configuration (the README says what each bounds). */
+export interface HttpLimits {
+  /** Open connections; one more is closed as soon as it is accepted. */
+  maxConnections: number
+  /** The request line and headers must have arrived by then (slowloris, silent connections). */
+  handshakeTimeoutMs: number
+}
 
 export interface HttpServerOptions {
   log: Logger
+  limits: HttpLimits
   /** Requests above this are refused with 413 before they are parsed. */
   bodyLimitBytes?: number
 }
 
+/** The whole request (headers and body) must have arrived by then; a socket with no traffic this long is closed. */
+const requestTimeoutMs = 10_000
+const keepAliveTimeoutMs = 5_000
 /**
- * A Fastify instance with summa's defaults: our logger (no per-request lines), a small body limit (no route takes a body yet), and bounded
- * timeouts so slow clients cannot hold sockets forever.
+ * How often Node looks for requests past their headers or request timeout. Its
+ * default, 30 s, is what let a half-sent request hold its socket 30 s and more
+ * whatever the timeouts said; a scan of at most `maxConnections` sockets twice
+ * a second costs nothing measurable.
  */
-export function createHttpServer({ log, bodyLimitBytes = 64 * 1024 }: HttpServerOptions): FastifyInstance {
-  return Fastify({
+const timeoutCheckIntervalMs = 500
+
+/**
+ * A Fastify instance with summa's defaults: our logger (no per-request lines),
+ * a small body limit (no route takes a body yet), bounded timeouts and a
+ * connection cap so slow or silent clients cannot hold sockets forever, and
+ * every error answered as `{"error": CODE, "message"}` through httpErrorOf.
+ * A path that exists answers another method with 405 and `Allow`; one that
+ * does not, with 404.
+ */
+export function createHttpServer({
+  log,
+  limits,
+  bodyLimitBytes = 64 * 1024,
+}: HttpServerOptions): FastifyInstance {
+  const dropped = throttledCount<'overLimit'>(log, 'HTTP connections closed: over the connection limit', {
+    maxConnections: limits.maxConnections,
+  })
+  const app = Fastify({
     loggerInstance: log.child({ component: 'http' }),
     // Per-request lines would dominate the log under load; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
-    requestTimeout: 10_000,
-    connectionTimeout: 10_000,
-    keepAliveTimeout: 5_000,
     return503OnClosing: true,
+    // Our own node:http server, because Fastify passes on neither Node's
+    // headersTimeout nor the interval at which Node enforces the timeouts.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: limits.handshakeTimeoutMs,
+          requestTimeout: Math.max(requestTimeoutMs, limits.handshakeTimeoutMs),
+          connectionsCheckingInterval: timeoutCheckIntervalMs,
+        },
+        handler,
+      )
+      server.keepAliveTimeout = keepAliveTimeoutMs
+      server.setTimeout(requestTimeoutMs)
+      server.maxConnections = limits.maxConnections
+      server.on('drop', () => dropped.add('overLimit'))
+      server.once('close', () => dropped.stop())
+      return server
+    },
   }) as unknown as FastifyInstance
+
+  // Which methods each path takes, for 405's Allow header.
+  const methodsByPath = new Map<string, Set<string>>()
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>()
+    for (const method of [route.method].flat()) methods.add(method)
+    if (methods.has('GET')) methods.add('HEAD')
+    methodsByPath.set(route.url, methods)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? request.url
+    const allowed = methodsByPath.get(path)
+    if (allowed === undefined) {
+      return reply
+        .code(httpStatusByCode[ErrorCodes.NOT_FOUND])
+        .send({ error: ErrorCodes.NOT_FOUND, message: `no route ${request.method} ${path}` })
+    }
+    const allow = [...allowed].sort().join(', ')
+    return reply
+      .code(httpStatusByCode[ErrorCodes.METHOD_NOT_ALLOWED])
+      .header('allow', allow)
+      .send({
+        error: ErrorCodes.METHOD_NOT_ALLOWED,
+        message: `${path} takes ${allow}, not ${request.method}`,
+      })
+  })
+  app.setErrorHandler((error, _request, reply) => {
+    const answer = httpErrorOf(error)
+    if (answer.status >= 500) log.error({ err: error }, 'request failed')
+    return reply.code(answer.status).send({ error: answer.code, message: answer.message })
+  })
+  return app
 }
 
 /** The port a listening server is bound to (the one picked when it was asked for port 0). */
