@@ -40,6 +40,12 @@ const definitions = grpc.loadPackageDefinition(
   protoLoader.loadSync([...compatProtoFiles], { keepCase: true, defaults: true, includeDirs: [protoRoot] }),
 )
 
+/** How to reach the server: insecure by default, or TLS (a gateway's listener). */
+export interface SeedChannel {
+  credentials: grpc.ChannelCredentials
+  options?: grpc.ChannelOptions
+}
+
 /** Calls `seed`'s method at `port` and resolves to the sum as the seed's client reads it. */
 export function seedAdd(
   t: Context,
@@ -48,6 +54,7 @@ export function seedAdd(
   a: number,
   b: number,
   idempotencyKey?: string,
+  channel: SeedChannel = { credentials: grpc.credentials.createInsecure() },
 ): Promise<number> {
   const call = seedCalls[seed]
   const Client = call.service
@@ -56,7 +63,7 @@ export function seedAdd(
       (node, part) => (node as Record<string, unknown>)[part],
       definitions,
     ) as typeof grpc.Client
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client &
+  const client = new Client(`127.0.0.1:${port}`, channel.credentials, channel.options) as grpc.Client &
     Record<string, (...args: unknown[]) => void>
   defer(t, () => client.close())
   const metadata = new grpc.Metadata()

@@ -16,6 +16,7 @@ import { accessLogOf, startGateway } from '../helpers/gateway.ts'
 import { healthCheck, listServices } from '../helpers/grpc.ts'
 import { http2Get, httpsGet, snapshotTimes } from '../helpers/http-clients.ts'
 import { killGroup, type SpawnedSumma, spawnSumma } from '../helpers/processes.ts'
+import { seedAdd } from '../helpers/seed-clients.ts'
 import { createTestSystem, getJson, processEnv, type TestSystem } from '../helpers/system.ts'
 import { createTestCertificates } from '../helpers/tls-certificates.ts'
 
@@ -58,6 +59,9 @@ describe('the nginx gateway', () => {
     assert.deepEqual([again.sum, again.replayed], ['42', true])
     const second = await secure.add({ requestId: randomUUID(), num1: '1', num2: '2' })
     assert.deepEqual([second.sum, second.replayed], ['3', false])
+    // The seed projects' contracts take the same routes (9090: every path; 8443: by service name).
+    assert.equal(await seedAdd(t, '001', gateway.grpcPort, 2, 3), 5)
+    assert.equal(await seedAdd(t, '003', gateway.tlsPort!, 4, 6, undefined, tlsChannel()), 10)
     for (const [address, channel] of [
       [h2c, {}],
       [tls, tlsChannel()],
@@ -73,18 +77,18 @@ describe('the nginx gateway', () => {
 
     // REST: HTTP/1.1 in the clear, and HTTP/1.1 and HTTP/2 over TLS (ALPN picks).
     await eventually(
-      async () => assert.equal((await getJson<Totals>(gateway.httpPort, '/total')).body.total, '45'),
+      async () => assert.equal((await getJson<Totals>(gateway.httpPort, '/total')).body.total, '60'),
       60_000,
     )
     const overTls = await httpsGet(gateway.tlsPort!, '/total', certs.ca)
     assert.deepEqual(
       [overTls.status, overTls.alpn, (JSON.parse(overTls.body) as Totals).total],
-      [200, 'http/1.1', '45'],
+      [200, 'http/1.1', '60'],
     )
     const overH2 = await http2Get(gateway.tlsPort!, '/total', certs.ca)
     assert.deepEqual(
       [overH2.status, overH2.alpn, (JSON.parse(overH2.body) as Totals).total],
-      [200, 'h2', '45'],
+      [200, 'h2', '60'],
     )
     assert.deepEqual(await getJson(gateway.httpPort, '/nginx-health'), {
       status: 200,
