@@ -67,9 +67,10 @@ check: node_modules/.install-stamp
 	$(BIN)/tsc -p .
 	scripts/check-generated.sh
 	scripts/check-k6.sh
+	$(NODE) scripts/check-version.ts
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'scripts/**/*.spec.ts'
 
 # Prometheus config, recording and alert rules, and the alert rules' unit tests.
 observability-check: system-packages
