@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools
+.PHONY: faults soak test-tools proto-baseline
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -68,6 +68,7 @@ check: node_modules/.install-stamp
 	scripts/check-generated.sh
 	scripts/check-k6.sh
 	$(NODE) scripts/check-version.ts
+	scripts/check-protos.sh
 
 unit: node_modules/.install-stamp
 	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'scripts/**/*.spec.ts'
@@ -86,6 +87,10 @@ integration: install system-packages test-tools
 
 generate: node_modules/.install-stamp
 	scripts/generate-proto.sh
+
+# On a release only: record today's protos as the contract `make check` holds them to.
+proto-baseline: node_modules/.install-stamp
+	scripts/write-proto-baseline.sh
 
 # Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
 # SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.
