@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools proto-baseline
+.PHONY: faults soak test-tools contracts contracts-baseline
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -69,6 +69,7 @@ check: node_modules/.install-stamp
 	scripts/check-k6.sh
 	$(NODE) scripts/check-version.ts
 	scripts/check-protos.sh
+	$(NODE) scripts/write-contracts.ts --check
 
 unit: node_modules/.install-stamp
 	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'scripts/**/*.spec.ts'
@@ -88,9 +89,15 @@ integration: install system-packages test-tools
 generate: node_modules/.install-stamp
 	scripts/generate-proto.sh
 
-# On a release only: record today's protos as the contract `make check` holds them to.
-proto-baseline: node_modules/.install-stamp
+# The JSON Schema of the Kafka event (docs/schemas/), generated from the schemas in code.
+contracts: node_modules/.install-stamp
+	$(NODE) scripts/write-contracts.ts
+
+# On a release only: record today's protos and event schema as the contract
+# `make check` holds later changes to (CONTRIBUTING.md).
+contracts-baseline: node_modules/.install-stamp
 	scripts/write-proto-baseline.sh
+	$(NODE) scripts/write-contracts.ts --release
 
 # Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
 # SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.
