@@ -1,4 +1,5 @@
-// The machine-readable contracts under docs/, generated from the schemas in code.
+// The machine-readable contracts under docs/, generated from the schemas in code:
+// the Kafka event's JSON Schema and the REST API's OpenAPI document.
 //   write-contracts.ts            write them
 //   write-contracts.ts --check    fail when a committed file is stale, or when the
 //                                 event schema is incompatible with the released one
@@ -8,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { eventContract } from './contracts/event-contract.ts'
 import { incompatibilities } from './contracts/json-schema-compat.ts'
+import { openApiDocument } from './contracts/openapi-document.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const eventFile = 'docs/schemas/sum-event.v1.json'
@@ -15,6 +17,7 @@ const releasedEventFile = 'docs/schemas/released/sum-event.v1.json'
 
 const generated: Array<{ file: string; build: () => Promise<unknown> | unknown }> = [
   { file: eventFile, build: eventContract },
+  { file: 'docs/openapi.json', build: openApiDocument },
 ]
 
 const render = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`

@@ -4,6 +4,7 @@ import { createSql } from '../shared/db.ts'
 import { SummaError } from '../shared/errors.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
+import { registerOpenApi } from '../shared/http/openapi.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
 import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
@@ -146,6 +147,8 @@ export async function startAggregator(
       .code(status)
       .send({ error: summa.code, message: status >= 500 ? 'internal error' : summa.message })
   })
+  // Before any route: it collects their schemas into GET /openapi.json.
+  await registerOpenApi(http)
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
   registerTotalRoutes(http, () => totals.read())
   registerCompatRoutes(http, () => totals.read())

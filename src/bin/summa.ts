@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0
   }
   if (command === '--version' || command === '-v') {
-    const { packageVersion } = await import('../cli/version.ts')
+    const { packageVersion } = await import('../shared/version.ts')
     io.out(packageVersion())
     return 0
   }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../logger.ts'
+import { useZodSchemas } from './openapi.ts'
 
 export interface HttpServerOptions {
   log: Logger
@@ -12,7 +13,7 @@ export interface HttpServerOptions {
  * timeouts so slow clients cannot hold sockets forever.
  */
 export function createHttpServer({ log, bodyLimitBytes = 64 * 1024 }: HttpServerOptions): FastifyInstance {
-  return Fastify({
+  const app = Fastify({
     loggerInstance: log.child({ component: 'http' }),
     // Per-request lines would dominate the log under load; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -22,6 +23,7 @@ export function createHttpServer({ log, bodyLimitBytes = 64 * 1024 }: HttpServer
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
   }) as unknown as FastifyInstance
+  return useZodSchemas(app)
 }
 
 /** The port a listening server is bound to (the one picked when it was asked for port 0). */

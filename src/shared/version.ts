@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 
 /**
  * The version in summa's own package.json, read when asked rather than copied
- * into the code, so it cannot drift from what npm installed. src/cli/ and
- * dist/cli/ both sit two levels below package.json, in a clone and in an
- * installed tarball (node_modules/summa/dist/cli/) alike.
+ * into the code, so it cannot drift from what npm installed. src/shared/ and
+ * dist/shared/ both sit two levels below package.json, in a clone and in an
+ * installed tarball (node_modules/summa/dist/shared/) alike.
  */
 export function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
