@@ -22,6 +22,7 @@ help:
 	@echo "make observability-check  promtool checks and alert rule tests"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
+	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
 	@echo "make clean   remove local state (database contents, .data) and caches"
 	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
 
