@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools k8s-check
+.PHONY: faults soak test-tools k8s-check contracts contracts-baseline
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -23,6 +23,7 @@ help:
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
 	@echo "make k8s-check            render and validate the Kubernetes manifests offline"
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
+	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
 	@echo "make clean   remove local state (database contents, .data) and caches"
 	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
 
@@ -68,9 +69,12 @@ check: node_modules/.install-stamp
 	$(BIN)/tsc -p .
 	scripts/check-generated.sh
 	scripts/check-k6.sh
+	$(NODE) scripts/check-version.ts
+	scripts/check-protos.sh
+	$(NODE) scripts/write-contracts.ts --check
 
 unit: node_modules/.install-stamp
-	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'deploy/**/*.spec.ts'
+	$(NODE) --test 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'deploy/**/*.spec.ts' 'scripts/**/*.spec.ts'
 
 # Prometheus config, recording and alert rules, and the alert rules' unit tests.
 observability-check: system-packages
@@ -93,6 +97,16 @@ integration: install system-packages test-tools
 
 generate: node_modules/.install-stamp
 	scripts/generate-proto.sh
+
+# The JSON Schema of the Kafka event (docs/schemas/), generated from the schemas in code.
+contracts: node_modules/.install-stamp
+	$(NODE) scripts/write-contracts.ts
+
+# On a release only: record today's protos and event schema as the contract
+# `make check` holds later changes to (CONTRIBUTING.md).
+contracts-baseline: node_modules/.install-stamp
+	scripts/write-proto-baseline.sh
+	$(NODE) scripts/write-contracts.ts --release
 
 # Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
 # SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.

@@ -3,6 +3,7 @@ import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
+import { registerOpenApi } from '../shared/http/openapi.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
 import {
@@ -162,6 +163,8 @@ export async function startAggregator(
       handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
     },
   })
+  // Before any route: it collects their schemas into GET /openapi.json.
+  await registerOpenApi(http)
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
   registerTotalRoutes(http, () => totals.read())
   registerCompatRoutes(http, () => totals.read())

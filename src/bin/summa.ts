@@ -19,6 +19,7 @@ Usage:
   summa dlq redrive [--skip-invalid] [--dry-run]
                                     send dead letters that decode now back to their topic
   summa load [options]              drive load and report latency (summa load --help)
+  summa --version                   print the version
 
 Configuration comes from environment variables; see the README for each and its default.`
 
@@ -34,6 +35,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     io.out(usage)
     return command === undefined ? 2 : 0
+  }
+  if (command === '--version' || command === '-v') {
+    const { packageVersion } = await import('../shared/version.ts')
+    io.out(packageVersion())
+    return 0
   }
   const config = loadConfig(process.env)
   if (isServiceName(command)) {

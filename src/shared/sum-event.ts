@@ -32,15 +32,22 @@ const timestamp = z.iso.datetime().refine((text) => {
   return year >= 1 && year <= 9999
 }, 'year outside 1..9999')
 
-const eventSchema = z.object({
-  v: z.literal(1),
-  eventId: uuid,
-  requestId: uuid,
-  num1: int64String,
-  num2: int64String,
-  sum: int64String,
-  acceptedAt: timestamp,
-})
+// The descriptions are part of the published contract: docs/schemas/sum-event.v1.json
+// is generated from this schema (scripts/write-contracts.ts), so what is checked
+// here and what is documented there cannot drift apart.
+export const eventSchema = z
+  .object({
+    v: z.literal(1).describe('version of the value; a change that is not additive gets a new topic'),
+    eventId: uuid.describe('minted once per accepted request; the aggregator applies each id once'),
+    requestId: uuid.describe("the Add call's request_id (also the record key)"),
+    num1: int64String.describe('an int64 as a decimal string (-9223372036854775808..9223372036854775807)'),
+    num2: int64String.describe('an int64 as a decimal string'),
+    sum: int64String.describe(
+      'num1 + num2, an int64 as a decimal string; a record where it is not is dead-lettered',
+    ),
+    acceptedAt: timestamp.describe('when the calculator accepted the request (ISO 8601, UTC, years 1..9999)'),
+  })
+  .describe('An accepted Add: the value of a summa.sums.v1 record, JSON (UTF-8)')
 
 /** Version 1 of the event on the topic: JSON, every int64 as a decimal string. */
 export type SumEvent = z.infer<typeof eventSchema>

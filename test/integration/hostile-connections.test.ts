@@ -142,14 +142,17 @@ describe('hostile connections: gRPC', () => {
       'nothing is sent to a connection before it shook hands',
     )
 
-    await waitClosed(settingsOnly, idleMs + slackMs + 1000)
+    // grpc-js checks idleness with a timer of the idle limit; when it fires a hair before the limit
+    // (timers and Date.now() are different clocks) it re-arms for a whole period, so an idle
+    // connection is closed between one and two idle limits after its last stream.
+    await waitClosed(settingsOnly, 2 * idleMs + slackMs + 1000)
     const idle = longestLife(settingsOnly)
     t.diagnostic(`SETTINGS only: closed after ${idle} ms (idle limit ${idleMs} ms)`)
     assert.ok(
       settingsOnly.every((c) => c.received > 0),
       'handshaken connections were served',
     )
-    assert.ok(idle <= idleMs + slackMs, `SETTINGS only: open ${idle} ms, idle limit ${idleMs} ms`)
+    assert.ok(idle <= 2 * idleMs + slackMs, `SETTINGS only: open ${idle} ms, idle limit ${idleMs} ms`)
   })
 
   it('ends calls whose request never arrives whole, and then their connection', async (t) => {

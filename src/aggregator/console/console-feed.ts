@@ -4,22 +4,9 @@ import type { RecentEvent } from '../db/read-console.ts'
 import type { Total } from '../db/read-total.ts'
 import type { LatencyWindow } from '../latency-window.ts'
 
-/** What the live console shows, one snapshot a period. */
-export interface ConsoleSnapshot {
-  at: string
-  total: string
-  appliedEvents: string
-  deadLetters: string
-  lastAppliedAt: string | null
-  addsPerSecond: number
-  appliedPerSecond: number
-  /** Seconds; null when nothing was observed in the window. */
-  applyLatency: { p50: number | null; p99: number | null }
-  endToEnd: { p50: number | null; p90: number | null; p99: number | null }
-  lag: { offsets: number; seconds: number; partitions: PartitionLag[] } | null
-  outbox: { pending: number; oldestAgeSeconds: number } | null
-  recent: RecentEvent[]
-}
+import type { ConsoleSnapshot } from './console-snapshot.ts'
+
+export type { ConsoleSnapshot }
 
 export interface ConsoleSources {
   readTotal: () => Promise<Total>

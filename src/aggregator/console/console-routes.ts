@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import { ErrorCodes } from '../../shared/errors.ts'
+import { errorBodySchema } from '../../shared/http/openapi.ts'
 import { httpStatusByCode } from '../../shared/http-status.ts'
 import type { ConsoleFeed } from './console-feed.ts'
+import { consoleSnapshotSchema } from './console-snapshot.ts'
 
 const staticDir = new URL('./static/', import.meta.url)
 const assets = {
@@ -29,6 +33,32 @@ const eventStreamHeaders = {
   'cache-control': 'no-store',
 }
 
+// The routes' OpenAPI schemas (docs/openapi.json) and reply types.
+const assetSchema = (summary: string, type: string) => ({
+  summary,
+  response: {
+    200: { description: summary, content: { [type.split(';')[0]!]: { schema: z.string() } } },
+  },
+})
+const snapshotRouteSchema = {
+  summary: "The live console's snapshot, once",
+  response: { 200: consoleSnapshotSchema, 503: errorBodySchema, 500: errorBodySchema },
+}
+const eventsRouteSchema = {
+  summary: "The live console's feed (Server-Sent Events)",
+  description:
+    'A `retry: 2000` line, then one `event: snapshot` a second whose `data` is the JSON of GET /console/snapshot.',
+  response: {
+    200: {
+      description: 'an endless event stream',
+      content: {
+        'text/event-stream': { schema: z.string().describe('event: snapshot\ndata: <snapshot JSON>') },
+      },
+    },
+    503: errorBodySchema,
+  },
+}
+
 /**
  * The live console: GET / and its two assets, GET /console/events (Server-Sent
  * Events, one `snapshot` event a second) and GET /console/snapshot (the same
@@ -39,22 +69,26 @@ export function registerConsoleRoutes(app: FastifyInstance, feed: ConsoleFeed, l
   for (const [route, asset] of Object.entries(assets)) {
     // Read once at start-up: the files are part of the release, not user content.
     const body = readFileSync(new URL(asset.file, staticDir))
-    app.get(route, async (_request, reply) =>
-      reply.type(asset.type).header('cache-control', 'no-cache').send(body),
+    app.get(
+      route,
+      { schema: assetSchema(`the console's ${asset.file}`, asset.type) },
+      async (_request, reply) => reply.type(asset.type).header('cache-control', 'no-cache').send(body),
     )
   }
 
-  app.get('/console/snapshot', async (_request, reply) =>
-    reply.header('cache-control', 'no-store').send(await feed.snapshot()),
-  )
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/console/snapshot', { schema: snapshotRouteSchema }, async (_request, reply) =>
+      reply.header('cache-control', 'no-store').send(await feed.snapshot()),
+    )
 
   const streams = new Set<ServerResponse>()
-  app.get('/console/events', (request, reply) => {
+  app.get('/console/events', { schema: eventsRouteSchema }, (request, reply) => {
     // HEAD gets the stream's headers and no stream (it would otherwise never end).
     if (request.method === 'HEAD') return reply.headers(eventStreamHeaders).send()
     if (streams.size >= limits.maxClients) {
       return reply
-        .code(httpStatusByCode[ErrorCodes.UNAVAILABLE])
+        .code(httpStatusByCode[ErrorCodes.UNAVAILABLE] as 503)
         .header('retry-after', '10')
         .send({
           error: ErrorCodes.UNAVAILABLE,

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import Fastify from 'fastify'
+import { useZodSchemas } from '../../shared/http/openapi.ts'
 import type { Total } from '../db/read-total.ts'
 import { registerCompatRoutes } from './compat-routes.ts'
 import { registerTotalRoutes } from './total-routes.ts'
 
 function appWithTotal(total: string) {
-  const app = Fastify()
+  // The routes declare zod schemas, as on every summa server (createHttpServer).
+  const app = useZodSchemas(Fastify())
   const read = async (): Promise<Total> => ({
     total,
     appliedEvents: '3',

@@ -4,6 +4,7 @@ import { ErrorCodes } from '../errors.ts'
 import { httpErrorOf, httpStatusByCode } from '../http-status.ts'
 import type { Logger } from '../logger.ts'
 import { throttledCount } from '../throttled-count.ts'
+import { useZodSchemas } from './openapi.ts'
 
 /** Connection limits, from the configuration (the README says what each bounds). */
 export interface HttpLimits {
@@ -103,7 +104,7 @@ export function createHttpServer({
     if (answer.status >= 500) log.error({ err: error }, 'request failed')
     return reply.code(answer.status).send({ error: answer.code, message: answer.message })
   })
-  return app
+  return useZodSchemas(app)
 }
 
 /** The port a listening server is bound to (the one picked when it was asked for port 0). */

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Registry } from 'prom-client'
+import { z } from 'zod'
 import type { Readiness } from '../readiness.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
 
@@ -8,6 +10,37 @@ export interface OpsRoutesOptions {
   registry: Registry
   service: string
 }
+
+// The bodies of the routes below: their OpenAPI schemas (docs/openapi.json) and reply types.
+const healthType = 'application/health+json'
+const checkSchema = z.object({
+  status: z.enum(['pass', 'fail']),
+  time: z.iso.datetime().describe('when the dependency was last probed'),
+  observedValue: z.number().describe('how long the probe took'),
+  observedUnit: z.literal('ms'),
+  output: z.string().optional().describe('why the probe failed'),
+})
+const healthSchema = z
+  .object({
+    status: z.enum(['pass', 'fail']),
+    serviceId: z.string().describe('calculator, relay or aggregator'),
+    checks: z
+      .record(z.string(), z.array(checkSchema))
+      .describe('per dependency, "<name>:connection" (postgres, kafka)'),
+  })
+  .describe('draft-inadarei-api-health-check')
+const healthResponses = {
+  200: {
+    description: 'every dependency answered its last probe',
+    content: { [healthType]: { schema: healthSchema } },
+  },
+  503: {
+    description: 'a dependency did not answer its last probe',
+    content: { [healthType]: { schema: healthSchema } },
+  },
+}
+const liveSchema = z.object({ status: z.literal('pass'), serviceId: z.string() })
+const metricsSchema = z.string().describe('Prometheus text exposition format 0.0.4')
 
 /**
  * GET /health answers in the application/health+json format
@@ -22,33 +55,52 @@ export function registerOpsRoutes(
   { readiness, registry, service }: OpsRoutesOptions,
 ): void {
   registerHttpMetrics(app, registry)
-  app.get('/health', async (_request, reply) => {
-    const ready = readiness.ready
-    const checks = Object.fromEntries(
-      readiness.results.map((result) => [
-        `${result.name}:connection`,
-        [
-          {
-            status: result.ok ? 'pass' : 'fail',
-            time: result.observedAt,
-            observedValue: Math.round(result.durationMs * 100) / 100,
-            observedUnit: 'ms',
-            ...(result.error === undefined ? {} : { output: result.error }),
-          },
-        ],
-      ]),
-    )
-    return reply
-      .code(ready ? 200 : 503)
-      .type('application/health+json')
-      .send({ status: ready ? 'pass' : 'fail', serviceId: service, checks })
-  })
-
-  app.get('/health/live', async (_request, reply) =>
-    reply.type('application/health+json').send({ status: 'pass', serviceId: service }),
+  const typed = app.withTypeProvider<ZodTypeProvider>()
+  typed.get(
+    '/health',
+    { schema: { summary: 'Readiness', response: healthResponses } },
+    async (_request, reply) => {
+      const ready = readiness.ready
+      const checks = Object.fromEntries(
+        readiness.results.map((result) => [
+          `${result.name}:connection`,
+          [
+            {
+              status: result.ok ? ('pass' as const) : ('fail' as const),
+              time: result.observedAt,
+              observedValue: Math.round(result.durationMs * 100) / 100,
+              observedUnit: 'ms' as const,
+              ...(result.error === undefined ? {} : { output: result.error }),
+            },
+          ],
+        ]),
+      )
+      return reply
+        .code(ready ? 200 : 503)
+        .type('application/health+json')
+        .send({ status: ready ? 'pass' : 'fail', serviceId: service, checks })
+    },
   )
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  typed.get(
+    '/health/live',
+    {
+      schema: {
+        summary: 'Liveness: the process is up, whatever its dependencies',
+        response: { 200: { description: 'alive', content: { [healthType]: { schema: liveSchema } } } },
+      },
+    },
+    async (_request, reply) => reply.type(healthType).send({ status: 'pass', serviceId: service }),
+  )
+
+  typed.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        response: { 200: { description: 'metrics', content: { 'text/plain': { schema: metricsSchema } } } },
+      },
+    },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   )
 }
