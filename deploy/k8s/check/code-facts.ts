@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
-import { calculatorServiceName } from '../../../src/calculator/grpc/calculator-server.ts'
+import { servedServiceNames } from '../../../src/calculator/grpc/calculator-server.ts'
 import { serviceNodeFlags } from '../../../src/cli/service-runtime.ts'
 import { type ConfigKey, configKeys } from '../../../src/shared/config.ts'
 
@@ -44,7 +44,7 @@ export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
   listeners.migrate = {}
   const cli = read(root, 'src/bin/summa.ts')
   const commands = [...Object.keys(listeners), ...[...cli.matchAll(/case '([a-z]+)':/g)].map((m) => m[1]!)]
-  const opsRoutes = [...read(root, 'src/shared/http/ops-routes.ts').matchAll(/app\.get\('([^']+)'/g)].map(
+  const opsRoutes = [...read(root, 'src/shared/http/ops-routes.ts').matchAll(/\.get\(\s*'([^']+)'/g)].map(
     (m) => m[1]!,
   )
   const kafkaVersion =
@@ -58,7 +58,8 @@ export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
     listeners,
     commands: [...new Set(commands)],
     opsRoutes,
-    grpcHealthServices: ['', calculatorServiceName],
+    // The names grpc.health.v1 answers for: the server as a whole ('') and every service it serves.
+    grpcHealthServices: ['', ...servedServiceNames],
     nodeFlags: serviceNodeFlags,
     kafkaVersion,
     prometheusJobs: prometheus.scrape_configs.map((config) => config.job_name),
