@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { decodeSumEvent } from '../shared/sum-event.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
+import { briefly } from '../shared/when-postgres-answers.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -233,7 +234,11 @@ export class EventConsumer {
         // will be read again from the stored offsets.
         if (signal.aborted) throw error
         const delayMs = backoffMs(attempt, 100, 5000)
-        log.warn({ err: error, attempt, delayMs }, 'applying a batch failed; retrying')
+        // The stack only on the first attempt: an outage repeats this every few seconds.
+        log.warn(
+          { ...(attempt === 1 ? { err: error } : { cause: briefly(error) }), attempt, delayMs },
+          'applying a batch failed; retrying',
+        )
         await sleep(delayMs, signal)
       }
     }
