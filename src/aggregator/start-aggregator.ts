@@ -193,6 +193,8 @@ export async function startAggregator(
   if (initial !== undefined) {
     await sumFile.write(initial.total)
     started = true
+    // Not the last period's "catching up": /health is current when this returns.
+    await readiness.probe()
   }
 
   const done = (async () => {

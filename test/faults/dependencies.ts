@@ -210,7 +210,7 @@ export async function startWhilePostgresDown({
     down = false
     const up = Date.now()
     const readyAt = await waitUntilReadyAgain(system, 90_000)
-    for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}NotReadyAfterMs`, ms)
+    for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}HealthFailAfterMs`, ms)
     note('grpcNotServingAfterMs', watch.grpcNotServingAfterMs ?? -1)
     note('readyAfterPostgresStartedMs', readyAt - up)
     note('restarts', restartsOf(system))

@@ -75,7 +75,7 @@ function postgresOutage(downS: number): Scenario {
       await postgres.start()
       const up = Date.now()
       const readyAt = await waitUntilReadyAgain(system, 90_000)
-      for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}NotReadyAfterMs`, ms)
+      for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}HealthFailAfterMs`, ms)
       note('grpcNotServingAfterMs', watch.grpcNotServingAfterMs ?? -1)
       note('readyAgainAfterMs', readyAt - up)
       return up
