@@ -28,7 +28,7 @@ help:
 	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
-node_modules/.install-stamp: package.json package-lock.json
+node_modules/.install-stamp: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund --loglevel=error
 	@$(NODE) --version > /dev/null || { echo "the pinned Node.js did not install (node_modules/node)" >&2; exit 1; }
 	touch $@

@@ -17,6 +17,8 @@ export interface AuditCatchUpOptions {
    * in the same 5.4 s.
    */
   pageSize?: number
+  /** Told the seq of the last line appended after every page: where a retry after a failure resumes. */
+  onAppended?: (seq: string) => void
 }
 
 /**
@@ -35,6 +37,7 @@ export async function catchUpAuditLog(options: AuditCatchUpOptions): Promise<num
     if (rows.length === 0) break
     await auditLog.append(rows.map((row) => toAuditLine(row.topic, toAppliedEvent(row))))
     lastSeq = rows.at(-1)!.seq
+    options.onAppended?.(lastSeq)
     lines += rows.length
     if (Date.now() - loggedAt >= 1000) {
       loggedAt = Date.now()

@@ -5,6 +5,7 @@ import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
+import { briefly } from '../shared/when-postgres-answers.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -232,7 +233,11 @@ export class EventConsumer {
         if (signal.aborted) throw error
         this.#options.progress.blockedBy('applying a batch in PostgreSQL failed')
         const delayMs = backoffMs(attempt, 100, 5000)
-        log.warn({ err: error, attempt, delayMs }, 'applying a batch failed; retrying')
+        // The stack only on the first attempt: an outage repeats this every few seconds.
+        log.warn(
+          { ...(attempt === 1 ? { err: error } : { cause: briefly(error) }), attempt, delayMs },
+          'applying a batch failed; retrying',
+        )
         await sleep(delayMs, signal)
       }
     }

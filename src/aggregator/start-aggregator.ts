@@ -20,6 +20,7 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
+import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { catchUpAuditLog } from './audit-catch-up.ts'
 import { AuditLog, toAuditLine } from './audit-log.ts'
@@ -61,7 +62,13 @@ export async function startAggregator(
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
-  const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: 4,
+    applicationName: 'summa-aggregator',
+    // postgres.js waits up to 20 s between attempts; an aggregator back from an outage must not.
+    reconnectBackoffS: 1,
+  })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
   const admin = createAdmin(brokers, 'summa-aggregator-admin')
   lifecycle.defer('kafka-admin', () => admin.close())
@@ -74,12 +81,11 @@ export async function startAggregator(
   const progress = new PartitionProgress()
   progress.registerGauge(registry)
 
-  // The files are outputs rebuilt from the database: bring them up to date first.
+  // The files are outputs rebuilt from the database: brought up to date once it answers (below).
   const sumFile = new SumFile(config.SUMMA_DATA_DIR)
   const auditLog = new AuditLog(config.SUMMA_DATA_DIR)
-  const lastSeq = await auditLog.open()
+  let auditedSeq = await auditLog.open()
   lifecycle.defer('audit-log', () => auditLog.close())
-  await catchUpAuditLog({ sql, auditLog, afterSeq: lastSeq, log })
   const totals = new TotalView({
     read: () => readTotal(sql, topic),
     onChange: (total) => {
@@ -93,13 +99,10 @@ export async function startAggregator(
   const refreshTotals = (): void => {
     totals.refresh().catch((error: unknown) => log.warn({ err: error }, 'reading the total failed'))
   }
-  // Listening before the first read, so that no commit falls in between; every
-  // (re)connection of the listener reads again, since notifications sent while
-  // it was away are lost.
-  const listener = await sql.listen(totalsChannel, refreshTotals, refreshTotals)
-  lifecycle.defer('listen', () => listener.unlisten())
-  const initial = await totals.refresh()
-  await sumFile.write(initial.total)
+  let listener: { unlisten: () => Promise<void> } | undefined
+  lifecycle.defer('listen', () => listener?.unlisten())
+  // Not ready until the start-up work that needs the database is done.
+  let started = false
 
   const consumer = new EventConsumer({
     sql,
@@ -133,6 +136,12 @@ export async function startAggregator(
     checks: [
       postgresCheck(sql),
       kafkaCheck(admin, topic),
+      {
+        name: 'start-up',
+        check: async () => {
+          if (!started) throw new Error('catching up from the database')
+        },
+      },
       {
         name: 'offsets',
         check: async () => {
@@ -191,22 +200,51 @@ export async function startAggregator(
     compatHttpPort = compat.port
   }
 
+  // Start-up work that needs the database, after HTTP is up: while PostgreSQL
+  // is down the process answers /health 503 and waits here instead of exiting.
+  const signal = lifecycle.signal
+  await whenPostgresAnswers(
+    'catching the audit log up',
+    () =>
+      catchUpAuditLog({ sql, auditLog, afterSeq: auditedSeq, log, onAppended: (seq) => (auditedSeq = seq) }),
+    signal,
+    log,
+  )
+  // Listening before the first read, so that no commit falls in between; every
+  // (re)connection of the listener reads again, since notifications sent while
+  // it was away are lost. After the catch-up: a LISTEN that fails while the
+  // database is down stays registered in postgres.js and would be doubled by a retry.
+  listener = await whenPostgresAnswers(
+    'listening for total notifications',
+    () => sql.listen(totalsChannel, refreshTotals, refreshTotals),
+    signal,
+    log,
+  )
+  const initial = await whenPostgresAnswers('reading the total', () => totals.refresh(), signal, log)
+  if (initial !== undefined) {
+    await sumFile.write(initial.total)
+    started = true
+    // Not the last period's "catching up": /health is current when this returns.
+    await readiness.probe()
+  }
+
   const done = (async () => {
+    if (signal.aborted) return
     const spec = {
       topic,
       partitions: config.SUMMA_TOPIC_PARTITIONS,
       replication: config.SUMMA_TOPIC_REPLICATION,
     }
     const deadLetters = { ...spec, topic: deadLetterTopicOf(topic) }
-    await ensureTopicsWhenReachable(admin, [spec, deadLetters], lifecycle.signal, log)
-    await consumer.run(lifecycle.signal)
+    await ensureTopicsWhenReachable(admin, [spec, deadLetters], signal, log)
+    await consumer.run(signal)
   })()
   // Registered last so it runs first: finish the batch in progress, leave the group.
   lifecycle.defer('consumer', () => done)
 
   const httpPort = boundPort(http)
   log.info(
-    { http: `${config.SUMMA_HOST}:${httpPort}`, compatHttpPort, total: initial.total },
+    { http: `${config.SUMMA_HOST}:${httpPort}`, compatHttpPort, total: initial?.total },
     'aggregator running',
   )
   return { httpPort, compatHttpPort, readiness, sumFile, auditLog }

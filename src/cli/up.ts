@@ -6,6 +6,7 @@ import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
+import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { migrateCommand } from './commands.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
@@ -51,7 +52,9 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     }
     if (stopping.signal.aborted) return 0
     const io = { out: (line: string) => log.info(line), err: (line: string) => log.error(line) }
-    await migrateCommand(config, io)
+    // A database that is down (or still starting) is waited for, not a reason to
+    // exit: `summa up` under a supervisor would otherwise restart in a loop.
+    await whenPostgresAnswers('preparing the schema', () => migrateCommand(config, io), stopping.signal, log)
     if (stopping.signal.aborted) return 0
 
     for (const name of ['aggregator', 'relay', 'calculator'] as const) {

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
+import { briefly } from '../shared/when-postgres-answers.ts'
 import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
@@ -79,8 +80,9 @@ export class OutboxRelay {
         backlog = false
         this.#options.metrics.publishErrors.inc()
         const delayMs = backoffMs(failures)
+        // The stack only on the first failure in a row: an outage repeats it every few seconds.
         this.#options.log.warn(
-          { err: error, attempt: failures, delayMs },
+          { ...(failures === 1 ? { err: error } : { cause: briefly(error) }), attempt: failures, delayMs },
           'relay pass failed; rows stay pending',
         )
         await sleep(delayMs, signal)

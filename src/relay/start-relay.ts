@@ -10,6 +10,7 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
+import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
 import { OutboxRelay } from './outbox-relay.ts'
 import { createRelayMetrics } from './relay-metrics.ts'
@@ -32,7 +33,13 @@ export async function startRelay(
 ): Promise<RunningRelay> {
   const tracing = await startServiceTracing(config, 'relay', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
-  const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: 4,
+    applicationName: 'summa-relay',
+    // postgres.js waits up to 20 s between attempts; a relay back from an outage must not.
+    reconnectBackoffS: 1,
+  })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
   const admin = createAdmin(brokers, 'summa-relay-admin')
   lifecycle.defer('kafka-admin', () => admin.close())
@@ -53,8 +60,9 @@ export async function startRelay(
     tracing: tracing.active,
   })
 
-  const listener = await sql.listen('summa_outbox', () => relay.wake())
-  lifecycle.defer('listen', () => listener.unlisten())
+  // Set once the database has answered (below).
+  let listener: { unlisten: () => Promise<void> } | undefined
+  lifecycle.defer('listen', () => listener?.unlisten())
 
   const readiness = new Readiness({
     checks: [postgresCheck(sql), kafkaCheck(admin, config.SUMMA_TOPIC)],
@@ -89,9 +97,23 @@ export async function startRelay(
     partitions: config.SUMMA_TOPIC_PARTITIONS,
     replication: config.SUMMA_TOPIC_REPLICATION,
   }
+  // After HTTP is up: while PostgreSQL is down the process answers /health 503
+  // and waits here instead of exiting. Connect first, listen second: a LISTEN
+  // that fails while the database is down stays registered in postgres.js and
+  // would be doubled by a retry.
+  const signal = lifecycle.signal
+  await whenPostgresAnswers('connecting', () => sql`select 1`, signal, log)
+  listener = await whenPostgresAnswers(
+    'listening for outbox notifications',
+    () => sql.listen('summa_outbox', () => relay.wake()),
+    signal,
+    log,
+  )
   const done = (async () => {
-    await ensureTopicsWhenReachable(admin, [topic], lifecycle.signal, log)
-    await relay.run(lifecycle.signal)
+    if (signal.aborted) return
+    await ensureTopicsWhenReachable(admin, [topic], signal, log)
+    // Without a database its passes fail and back off; the loop never exits.
+    await relay.run(signal)
   })()
   // Registered last so it runs first: stop claiming, let the batch in flight finish.
   lifecycle.defer('relay-loop', () => done)

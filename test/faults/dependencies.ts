@@ -5,6 +5,7 @@ import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { LedgerWriter, outcomeOf } from '../../src/shared/ledger.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { healthCheck } from '../helpers/grpc.ts'
+import { assertRodeOut, restartsOf, waitUntilReadyAgain, watchNotReady } from './outage-watch.ts'
 import type { PostgresCluster } from './postgres-cluster.ts'
 import type { Supervised } from './supervisor.ts'
 import { healthStatus, type SystemUnderTest } from './system-under-test.ts'
@@ -19,6 +20,9 @@ export interface DependencyContext {
 
 /** How long a dependency stays down: several probe periods and breaker windows. */
 const downMs = 4000
+
+/** How long the services run without PostgreSQL after starting: several retries each. */
+const startDownMs = 10_000
 
 async function liveStatus(port: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(1000) })
@@ -179,6 +183,43 @@ export async function kafkaDown({ system, broker, ledgerFile, note }: Dependency
     broker.release()
     return Date.now()
   } finally {
+    await ledger.close()
+    client.close()
+  }
+}
+
+/**
+ * Every service started while PostgreSQL is down: each must come up and say
+ * so (503, NOT_SERVING) instead of exiting, keep retrying the database, and
+ * become ready once it is back, without a restart; then Adds reach the total.
+ * PostgreSQL was stopped by the caller before the services started.
+ */
+export async function startWhilePostgresDown({
+  system,
+  postgres,
+  ledgerFile,
+  note,
+}: DependencyContext): Promise<void> {
+  const client = new CalculatorClient(system.grpcAddress)
+  const ledger = new LedgerWriter(ledgerFile)
+  let down = true
+  try {
+    const since = Date.now()
+    const watch = await watchNotReady(system, since, since + startDownMs)
+    await postgres.start()
+    down = false
+    const up = Date.now()
+    const readyAt = await waitUntilReadyAgain(system, 90_000)
+    for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}HealthFailAfterMs`, ms)
+    note('grpcNotServingAfterMs', watch.grpcNotServingAfterMs ?? -1)
+    note('readyAfterPostgresStartedMs', readyAt - up)
+    note('restarts', restartsOf(system))
+    assertRodeOut(watch, restartsOf(system))
+    for (let i = 0; i < 20; i++) assert.equal((await add(client, ledger, 2000, 3)).code, status.OK)
+    note('addsAfterwards', 20)
+  } finally {
+    // Never leave the suite's cluster down for the next case.
+    if (down) await postgres.start().catch(() => {})
     await ledger.close()
     client.close()
   }

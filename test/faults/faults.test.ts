@@ -8,8 +8,9 @@ import { createSql } from '../../src/shared/db.ts'
 import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { type DependencyContext, kafkaDown, postgresDown } from './dependencies.ts'
+import { type DependencyContext, kafkaDown, postgresDown, startWhilePostgresDown } from './dependencies.ts'
 import { TrafficDriver } from './driver.ts'
+import { assertRodeOut, restartsOf } from './outage-watch.ts'
 import { PostgresCluster } from './postgres-cluster.ts'
 import { type FaultContext, scenarios } from './scenarios.ts'
 import { Supervised } from './supervisor.ts'
@@ -28,7 +29,8 @@ const bootstrap = `127.0.0.1:${basePort}`
 const rate = Number(process.env.SUMMA_FAULTS_RATE ?? 100)
 const trafficAfterMs = Number(process.env.SUMMA_FAULTS_TRAFFIC_AFTER_MS ?? 3000)
 const resultsDir = path.join(root, '.test-data', 'faults')
-const testTimeoutMs = 170_000 + 2 * trafficAfterMs
+// A bound, not a duration: the 60 s database outage needs the extra minute.
+const testTimeoutMs = 230_000 + 2 * trafficAfterMs
 
 interface Row {
   scenario: string
@@ -205,6 +207,8 @@ describe('fault injection', { concurrency: 1 }, () => {
           { lost: 0, duplicated: 0, phantom: 0, total: true },
           JSON.stringify(report),
         )
+        if (context.outage !== undefined)
+          assertRodeOut(context.outage.watch, restartsOf(system) - context.outage.restartsBefore)
         assert.ok(report.duplicateSends / report.attempts >= 0.1, `duplicate sends: ${report.duplicateSends}`)
         if (notes.calculatorNotReadyAfterMs !== undefined) {
           assert.ok(
@@ -222,11 +226,13 @@ describe('fault injection', { concurrency: 1 }, () => {
     })
   }
 
-  const dependencies: Array<[string, (context: DependencyContext) => Promise<unknown>]> = [
+  // The third starts the services while PostgreSQL is down (stopped after `summa migrate`).
+  const dependencies: Array<[string, (context: DependencyContext) => Promise<unknown>, boolean?]> = [
     ['PostgreSQL down', postgresDown],
     ['Kafka down', kafkaDown],
+    ['services started while PostgreSQL is down', startWhilePostgresDown, true],
   ]
-  for (const [index, [name, body]] of dependencies.entries()) {
+  for (const [index, [name, body, startWhileDown]] of dependencies.entries()) {
     if (only !== undefined && !name.includes(only)) continue
     it(name, { timeout: testTimeoutMs }, async () => {
       const scenarioDir = path.join(
@@ -237,11 +243,17 @@ describe('fault injection', { concurrency: 1 }, () => {
       await mkdir(scenarioDir, { recursive: true })
       const topic = `summa-faults-dependency-${index + 1}`
       const databaseUrl = postgres.url.replace(/\/summa$/, `/summa_faults_dependency_${index + 1}`)
-      const system = await startSystem({ databaseUrl, bootstrap, topic, dir: scenarioDir })
+      const system = await startSystem({
+        databaseUrl,
+        bootstrap,
+        topic,
+        dir: scenarioDir,
+        ...(startWhileDown ? { beforeServices: () => postgres.stop('immediate') } : {}),
+      })
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
       const notes: Row['notes'] = {}
       try {
-        await waitUntilHealthy(system, 60_000)
+        if (!startWhileDown) await waitUntilHealthy(system, 60_000)
         const result = await body({
           system,
           broker,

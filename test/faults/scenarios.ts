@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { type OutageWatch, restartsOf, waitUntilReadyAgain, watchNotReady } from './outage-watch.ts'
 import type { PostgresCluster } from './postgres-cluster.ts'
 import type { Supervised } from './supervisor.ts'
 import type { ServiceName, SystemUnderTest } from './system-under-test.ts'
@@ -9,6 +10,8 @@ export interface FaultContext {
   postgres: PostgresCluster
   /** Notes the scenario makes while the fault is on (e.g. readiness seen failing). */
   note: (key: string, value: string | number | boolean) => void
+  /** Set by an outage every service must ride out: checked after the verifier (assertRodeOut). */
+  outage?: { watch: OutageWatch; restartsBefore: number }
 }
 
 export interface Scenario {
@@ -49,6 +52,33 @@ function pause(service: ServiceName): Scenario {
       await delay(pauseMs)
       system.services[service].signal('SIGCONT')
       return Date.now()
+    },
+  }
+}
+
+/**
+ * PostgreSQL crashed under traffic and kept down for `downS` seconds: every
+ * service must stay up (no restart by its supervisor), report not ready the
+ * whole time, and become ready and lose nothing once it is back.
+ */
+function postgresOutage(downS: number): Scenario {
+  return {
+    name: `PostgreSQL down ${downS} s`,
+    faults: `PostgreSQL crash (pg_ctl stop -m immediate) under traffic, down ${downS} s, then started; no service may exit`,
+    inject: async (context) => {
+      const { system, postgres, note } = context
+      const restartsBefore = restartsOf(system)
+      await postgres.stop('immediate')
+      const down = Date.now()
+      const watch = await watchNotReady(system, down, down + downS * 1000)
+      context.outage = { watch, restartsBefore }
+      await postgres.start()
+      const up = Date.now()
+      const readyAt = await waitUntilReadyAgain(system, 90_000)
+      for (const [name, ms] of Object.entries(watch.notReadyAfterMs)) note(`${name}HealthFailAfterMs`, ms)
+      note('grpcNotServingAfterMs', watch.grpcNotServingAfterMs ?? -1)
+      note('readyAgainAfterMs', readyAt - up)
+      return up
     },
   }
 }
@@ -95,6 +125,8 @@ export const scenarios: Scenario[] = [
       return Date.now()
     },
   },
+  postgresOutage(10),
+  postgresOutage(60),
   pause('calculator'),
   pause('relay'),
   pause('aggregator'),

@@ -31,6 +31,8 @@ export async function startSystem(options: {
   dir: string
   /** Replication factor of the topics `summa migrate` creates (3 on the three-broker cluster). */
   replication?: number
+  /** Runs after `summa migrate`, before the services start (e.g. to stop PostgreSQL). */
+  beforeServices?: () => Promise<void>
 }): Promise<SystemUnderTest> {
   const dataDir = path.join(options.dir, 'data')
   await mkdir(dataDir, { recursive: true })
@@ -57,6 +59,7 @@ export async function startSystem(options: {
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
   }
   await runOnce(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
+  await options.beforeServices?.()
   const services = {} as Record<ServiceName, Supervised>
   for (const name of ['aggregator', 'relay', 'calculator'] as const) {
     services[name] = new Supervised({

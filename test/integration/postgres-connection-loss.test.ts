@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
+import postgres from 'postgres'
+import { createSql } from '../../src/shared/db.ts'
+import { SummaError } from '../../src/shared/errors.ts'
+import { defer } from '../helpers/cleanup.ts'
+import { createTestDatabase } from '../helpers/database.ts'
+
+/**
+ * A transaction whose connection dies, as when PostgreSQL crashes or restarts.
+ * postgres.js 3.4.9 then issues the transaction's ROLLBACK (or the caller's
+ * next statement) on the closed connection: the write is buffered, flushed
+ * from a setImmediate on a socket that is now null, and the TypeError thrown
+ * there ("Cannot read properties of null (reading 'write')") is uncaught and
+ * ends the process (porsager/postgres#1066, #1154, #1208). patches/ fixes it;
+ * these tests kill only the backend of their own transaction on the shared
+ * server (pg_terminate_backend), and fail with that uncaught TypeError without
+ * the patch.
+ */
+describe('a transaction whose connection is lost', () => {
+  for (const when of ['a statement is running', 'no statement is running'] as const) {
+    it(`rejects as retriable, and the pool goes on, when ${when}`, async (t) => {
+      const db = await createTestDatabase(t)
+      const sql = createSql({ url: db.url, poolSize: 2, applicationName: 'summa-test-loss' })
+      defer(t, () => sql.end({ timeout: 5 }))
+      const killer = postgres(db.url, { max: 1, onnotice: () => {} })
+      defer(t, () => killer.end({ timeout: 5 }))
+
+      let pid: number | undefined
+      let resume: () => void = () => {}
+      const resumed = new Promise<void>((resolve) => {
+        resume = resolve
+      })
+      // Settled into a value at once: a rejection must not wait for a handler.
+      const outcome = sql
+        .begin(async (tx) => {
+          const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`
+          pid = row?.pid
+          if (when === 'a statement is running') {
+            await tx`select pg_sleep(5)`
+          } else {
+            // Like the relay awaiting the broker between its claim and its mark.
+            await resumed
+            await tx`select 1`
+          }
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      while (pid === undefined) await delay(20)
+      await killer`select pg_terminate_backend(${pid})`
+      await delay(200)
+      resume()
+
+      const error = await outcome
+      assert.ok(error !== undefined, 'the transaction did not commit')
+      assert.equal(SummaError.from(error).canRetry, true, String(error))
+      // Give a stray write scheduled on the dead connection the time to run (and throw).
+      await delay(200)
+      const [row] = await sql<{ answer: number }[]>`select 42 as answer`
+      assert.equal(row?.answer, 42)
+    })
+  }
+})
