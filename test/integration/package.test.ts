@@ -24,6 +24,8 @@ const allowed = [
   /^package\/dist\/.+\.(js|html|css|svg|json)$/,
   /^package\/proto\/.+\.proto$/,
   /^package\/sql\/migrations\/\d{6}_[a-z_]+\.sql$/,
+  // The patched PostgreSQL driver travels with the package (bundleDependencies; docs/DEPENDENCIES.md).
+  /^package\/node_modules\/postgres\//,
 ]
 
 describe('the packed CLI', () => {
@@ -44,7 +46,8 @@ describe('the packed CLI', () => {
     const unexpected = entries.filter((entry) => !allowed.some((pattern) => pattern.test(entry)))
     assert.deepEqual(unexpected, [], 'only runtime files are packed')
     assert.ok(entries.includes('package/dist/bin/summa.js'))
-    assert.ok(!entries.some((entry) => /\.spec\.|\.map$|\.ts$|\/test\/|\/src\//.test(entry)))
+    const ours = entries.filter((entry) => !entry.startsWith('package/node_modules/'))
+    assert.ok(!ours.some((entry) => /\.spec\.|\.map$|\.ts$|\/test\/|\/src\//.test(entry)))
 
     const app = path.join(work, 'app')
     await mkdir(app)
@@ -63,9 +66,15 @@ describe('the packed CLI', () => {
     )
     // Run-time dependencies only: no pinned Node.js, compiler or test tools came along.
     const installed = await readdir(path.join(app, 'node_modules'))
-    for (const dev of ['node', 'typescript', '@biomejs', 'playwright-core', '@bufbuild']) {
+    for (const dev of ['node', 'typescript', '@biomejs', 'playwright-core', '@bufbuild', 'patch-package']) {
       assert.ok(!installed.includes(dev), `${dev} is not installed`)
     }
+    // The services in the package run on the patched driver, not on the registry's copy.
+    const driver = await readFile(
+      path.join(app, 'node_modules/summa/node_modules/postgres/src/connection.js'),
+      'utf8',
+    )
+    assert.match(driver, /summa:/, 'the bundled postgres.js carries the patch')
 
     const npx = (args: string[], extra: Record<string, string> = {}) =>
       run('npx', ['summa', ...args], { cwd: app, env: { ...env, ...extra }, timeout: 60_000 })
