@@ -1,8 +1,6 @@
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
+import { isLoginRefused } from '../shared/login-refused.ts'
 import { redactSecrets } from '../shared/redact.ts'
-
-// PostgreSQL's class 28: invalid_authorization_specification, invalid_password.
-const loginRefused = new Set(['28000', '28P01'])
 
 /**
  * The one line a CLI command prints when it fails: what went wrong, in words an
@@ -13,10 +11,9 @@ const loginRefused = new Set(['28000', '28P01'])
 export function failureMessage(error: unknown): string {
   const summa = SummaError.from(error)
   const original = error instanceof SummaError && error.cause !== undefined ? error.cause : error
-  const code = codeOf(original)
   const detail = describe(original)
   let text: string
-  if (code !== undefined && loginRefused.has(code)) text = `PostgreSQL refused the login: ${detail}`
+  if (isLoginRefused(error)) text = `PostgreSQL refused the login: ${detail}`
   else if (error instanceof SummaError) text = `${summa.message}${original === error ? '' : ` (${detail})`}`
   else if (summa.code === ErrorCodes.UNAVAILABLE) text = `a dependency is unavailable: ${detail}`
   else text = detail

@@ -1,5 +1,6 @@
 import { type ErrorCode, SummaError } from './errors.ts'
 import type { Logger } from './logger.ts'
+import { isLoginRefused } from './login-refused.ts'
 
 export interface DependencyCheck {
   /** Stable name shown in /health, e.g. "postgres" or "kafka". */
@@ -15,8 +16,8 @@ export interface CheckResult {
   durationMs: number
   /**
    * Why the last probe failed, as a code from the closed list (UNAVAILABLE for a
-   * refused or lost connection, DEADLINE_EXCEEDED for no answer in time, INTERNAL
-   * otherwise). The error itself goes to the log at debug only: its text names
+   * refused or lost connection, DEADLINE_EXCEEDED for no answer in time,
+   * INVALID_CONFIG for a login PostgreSQL refused, INTERNAL otherwise). The error itself goes to the log at debug only: its text names
    * hosts and ports, and /health answers anyone who can reach the port.
    */
   reason?: ErrorCode
@@ -126,6 +127,7 @@ function result(name: string, ok: boolean, started: number, reason?: ErrorCode):
  * levels deep ("Listing topics failed" > "Cannot connect to any broker" > ECONNREFUSED).
  */
 function reasonOf(error: unknown, depth = 0): ErrorCode {
+  if (isLoginRefused(error)) return 'INVALID_CONFIG'
   const code = SummaError.from(error).code
   if (code !== 'INTERNAL' || depth > 4 || typeof error !== 'object' || error === null) return code
   const { cause, errors } = error as { cause?: unknown; errors?: unknown }
