@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client'
+import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { DependencyCheck } from '../shared/readiness.ts'
 
 /**
@@ -65,7 +66,10 @@ export class PartitionProgress {
         const where = stalled.map(
           ([partition, seconds]) => `partition ${partition} (${Math.round(seconds)} s)`,
         )
-        throw new Error(
+        // UNAVAILABLE is what /health shows (a reason code, never text); the message, with the
+        // partitions and the cause, goes to the log.
+        throw new SummaError(
+          ErrorCodes.UNAVAILABLE,
           `${where.join(', ')}: no progress while records wait${this.#cause ? `: ${this.#cause}` : ''}`,
         )
       },

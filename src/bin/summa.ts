@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { failureMessage } from '../cli/failure-message.ts'
 import { isServiceName, runService } from '../cli/run-service.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
-import { SummaError } from '../shared/errors.ts'
 import { parseInt64 } from '../shared/int64.ts'
+import { redactSecrets } from '../shared/redact.ts'
 
 const usage = `summa: a gRPC calculator whose sums reach a running total exactly once.
 
@@ -145,8 +146,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code
   },
   (error: unknown) => {
-    const summa = SummaError.from(error)
-    console.error(summa.code === 'INTERNAL' ? error : `summa: ${summa.message}`)
+    // One line, credentials masked: a wrong password or a database that does not answer is
+    // an operator's problem to fix, not a bug, and a stack would bury the one useful line.
+    const command = process.argv[2] ?? ''
+    console.error(`summa ${command}: ${failureMessage(error)}`)
+    const level = process.env.SUMMA_LOG_LEVEL
+    if ((level === 'debug' || level === 'trace') && error instanceof Error && error.stack !== undefined) {
+      console.error(redactSecrets(error.stack))
+    }
     process.exitCode = 1
   },
 )

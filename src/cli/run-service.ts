@@ -1,6 +1,9 @@
 import type { Config } from '../shared/config.ts'
+import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import { handleShutdownSignals, Lifecycle } from '../shared/lifecycle.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
+import { isLoginRefused } from '../shared/login-refused.ts'
+import { failureMessage } from './failure-message.ts'
 
 type Starter = (config: Config, log: Logger, lifecycle: Lifecycle) => Promise<unknown>
 
@@ -39,8 +42,18 @@ export async function runService(name: ServiceName, config: Config): Promise<voi
     const start = await services[name]()
     await start(config, log, lifecycle)
   } catch (error) {
-    log.fatal({ err: error }, 'start-up failed')
+    // An expected failure (wrong password, a dependency unreachable, bad config) is one line
+    // an operator can act on, its stack at debug; a bug keeps its stack in the fatal line.
+    if (isBug(error)) log.fatal({ err: error }, 'start-up failed')
+    else {
+      log.debug({ err: error }, 'start-up failure detail')
+      log.fatal({ reason: failureMessage(error) }, 'start-up failed')
+    }
     await lifecycle.close().catch(() => {})
     process.exit(1)
   }
+}
+
+function isBug(error: unknown): boolean {
+  return SummaError.from(error).code === ErrorCodes.INTERNAL && !isLoginRefused(error)
 }

@@ -6,6 +6,7 @@ import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
+import { onStopSignals, signalExitCode } from '../shared/stop-signals.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { migrateCommand } from './commands.ts'
 import { serviceCommand } from './service-runtime.ts'
@@ -19,6 +20,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
  * starts calculator, relay and aggregator, and on SIGINT/SIGTERM stops them in
  * the reverse order of the data flow's dependencies: the calculator first (no
  * new work), then relay and aggregator (finish their batches), then the broker.
+ * Signals repeated within a second of the first (one Ctrl-C under `make up`
+ * can arrive more than once) do not turn the ordered stop into a kill.
  */
 export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
@@ -31,17 +34,18 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     for (const child of children.reverse()) await child.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)
     await broker?.stop(60_000)
   }
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping.signal.aborted) {
+  onStopSignals({
+    log,
+    graceful: (signal) => {
+      log.info({ signal }, 'stopping summa')
+      stopping.abort()
+    },
+    force: (signal) => {
       log.warn({ signal }, 'second signal: killing everything now')
       for (const child of [...children, broker]) child?.kill()
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
-    }
-    log.info({ signal }, 'stopping summa')
-    stopping.abort()
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+      process.exit(signalExitCode(signal))
+    },
+  })
 
   try {
     if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up'))) {

@@ -52,6 +52,24 @@ describe('loadConfig', () => {
     }
   })
 
+  it('names an invalid setting that may hold a password, but never shows its value', () => {
+    const password = 'Zq7-distinctive-password'
+    for (const [name, value] of [
+      ['DATABASE_URL', `postgress://summa:${password}@db:5432/summa`],
+      ['DATABASE_URL', `summa:${password}@db/summa`],
+      ['SUMMA_OTEL_EXPORTER_URL', `ftp://collector:${password}@otel:4318`],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value, SUMMA_GRPC_PORT: 'ninety' }),
+        (error: unknown) =>
+          error instanceof SummaError &&
+          error.message.includes(`${name}: must be`) &&
+          error.message.includes('SUMMA_GRPC_PORT="ninety"') &&
+          !error.message.includes(password),
+      )
+    }
+  })
+
   it('is documented in the README, every variable', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
     const missing = configKeys.filter((key) => !readme.includes(`\`${key}\``))

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { ErrorCodes, SummaError } from './errors.ts'
+import { secretSettings } from './redact.ts'
 
 /**
  * Every setting summa reads, as one schema that both validates the environment
@@ -92,7 +93,8 @@ export const configKeys = Object.keys(schema.shape) as ConfigKey[]
 /**
  * Parses the environment. Unknown variables are ignored; a present but invalid
  * one stops start-up with a message naming it, because a silently defaulted
- * typo (say, a port) is worse than not starting.
+ * typo (say, a port) is worse than not starting. The message shows the bad
+ * value, except for settings that may hold a credential (redact.ts).
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(
@@ -102,7 +104,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?')
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`
+      // A connection string holds a password: name the variable, never echo its value.
+      const shown = secretSettings.has(name) ? '' : `=${JSON.stringify(env[name])}`
+      return `${name}${shown}: ${issue.message}`
     })
     throw new SummaError(ErrorCodes.INVALID_CONFIG, `invalid configuration: ${problems.join('; ')}`, {
       field: String(parsed.error.issues[0]?.path[0] ?? ''),

@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts'
+import { onStopSignals, signalExitCode } from './stop-signals.ts'
 
 /**
  * Owns the cleanup of everything a process starts. Each resource registers its
@@ -60,37 +61,35 @@ export interface ShutdownOptions {
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT: the first signal closes the lifecycle and
- * exits 0 when everything was released. A second signal, or a close that takes
- * longer than `timeoutMs`, exits at once with the signal's conventional status,
- * so a supervisor never waits forever on a stuck dependency.
+ * exits 0 when everything was released. A signal repeated within a second of the
+ * first is the same request (see onStopSignals); a later one, or a close that
+ * takes longer than `timeoutMs`, exits at once with the signal's conventional
+ * status, so a supervisor never waits forever on a stuck dependency.
  */
 export function handleShutdownSignals({ lifecycle, log, timeoutMs }: ShutdownOptions): void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (lifecycle.closing) {
+  onStopSignals({
+    log,
+    force: (signal) => {
       log.warn({ signal }, 'second signal: exiting now')
-      process.exit(128 + signalNumber(signal))
-    }
-    log.info({ signal }, 'shutting down')
-    const timer = setTimeout(() => {
-      log.error({ timeoutMs }, 'shutdown timed out: exiting now')
-      process.exit(128 + signalNumber(signal))
-    }, timeoutMs)
-    timer.unref()
-    lifecycle.close().then(
-      () => {
-        log.info('stopped')
-        process.exit(0)
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'stopped with errors')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 2 : 15
+      process.exit(signalExitCode(signal))
+    },
+    graceful: (signal) => {
+      log.info({ signal }, 'shutting down')
+      const timer = setTimeout(() => {
+        log.error({ timeoutMs }, 'shutdown timed out: exiting now')
+        process.exit(signalExitCode(signal))
+      }, timeoutMs)
+      timer.unref()
+      lifecycle.close().then(
+        () => {
+          log.info('stopped')
+          process.exit(0)
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'stopped with errors')
+          process.exit(1)
+        },
+      )
+    },
+  })
 }

@@ -1,5 +1,6 @@
 import { context, trace } from '@opentelemetry/api'
 import { pino } from 'pino'
+import { redactDeep, redactedMask, secretLogPaths } from './redact.ts'
 
 export type Logger = pino.Logger
 
@@ -11,17 +12,26 @@ export interface LoggerOptions {
 /**
  * JSON logs on stdout, one object a line. Payloads are never logged at info:
  * request ids and counts are enough to follow a request, and the numbers a
- * client sends are its business. A line written inside a traced operation
+ * client sends are its business, and credentials are masked (redact.ts). A line written inside a traced operation
  * carries its trace_id and span_id, so logs and traces join in Grafana.
  */
-export function createLogger({ level, service }: LoggerOptions): Logger {
-  return pino({
+export function createLogger(
+  { level, service }: LoggerOptions,
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceFields,
-  })
+    // Credentials never reach a log line: known secret fields are masked by name, and an
+    // error's text (a driver may quote its connection string) has URL passwords masked.
+    redact: { paths: [...secretLogPaths], censor: redactedMask },
+    serializers: { err: (error: unknown) => redactDeep(pino.stdSerializers.err(error as Error)) },
+  }
+  // A destination other than stdout only in tests, which read what was written.
+  return destination === undefined ? pino(options) : pino(options, destination)
 }
 
 /** trace_id and span_id of the active span; nothing when tracing is off or no span is active. */

@@ -1,4 +1,6 @@
+import { type ErrorCode, SummaError } from './errors.ts'
 import type { Logger } from './logger.ts'
+import { isLoginRefused } from './login-refused.ts'
 
 export interface DependencyCheck {
   /** Stable name shown in /health, e.g. "postgres" or "kafka". */
@@ -12,7 +14,13 @@ export interface CheckResult {
   ok: boolean
   observedAt: string
   durationMs: number
-  error?: string
+  /**
+   * Why the last probe failed, as a code from the closed list (UNAVAILABLE for a
+   * refused or lost connection, DEADLINE_EXCEEDED for no answer in time,
+   * INVALID_CONFIG for a login PostgreSQL refused, INTERNAL otherwise). The error itself goes to the log at debug only: its text names
+   * hosts and ports, and /health answers anyone who can reach the port.
+   */
+  reason?: ErrorCode
 }
 
 export interface ReadinessOptions {
@@ -86,7 +94,15 @@ export class Readiness {
       ])
       return result(check.name, true, started)
     } catch (error) {
-      return result(check.name, false, started, error instanceof Error ? error.message : String(error))
+      const reason = signal.aborted ? 'DEADLINE_EXCEEDED' : reasonOf(error)
+      this.#options.log.debug({ check: check.name, reason, err: error }, 'dependency check failed')
+      const previous = this.#results.find((r) => r.name === check.name)
+      // One warn line per change of state, without the error's text: a dependency that stays
+      // down does not flood the log, and the detail is at debug for whoever needs it.
+      if (previous?.ok !== false || previous.reason !== reason) {
+        this.#options.log.warn({ check: check.name, reason }, 'dependency check failing')
+      }
+      return result(check.name, false, started, reason)
     }
   }
 
@@ -94,12 +110,31 @@ export class Readiness {
     const next = ready && !this.#stopped
     if (next === this.#ready) return
     this.#ready = next
-    this.#options.log.info({ ready: next, checks: this.#results }, next ? 'ready' : 'not ready')
+    const checks = this.#results.map(({ name, ok, reason }) => (ok ? { name, ok } : { name, ok, reason }))
+    this.#options.log.info({ ready: next, checks }, next ? 'ready' : 'not ready')
     this.#options.onChange?.(next)
   }
 }
 
-function result(name: string, ok: boolean, started: number, error?: string): CheckResult {
+function result(name: string, ok: boolean, started: number, reason?: ErrorCode): CheckResult {
   const base = { name, ok, observedAt: new Date().toISOString(), durationMs: performance.now() - started }
-  return error === undefined ? base : { ...base, error }
+  return reason === undefined ? base : { ...base, reason }
+}
+
+/**
+ * The code of the first error in `error`'s chain (its cause, an AggregateError's
+ * inner errors) that is not a bug: a Kafka client wraps a refused connection two
+ * levels deep ("Listing topics failed" > "Cannot connect to any broker" > ECONNREFUSED).
+ */
+function reasonOf(error: unknown, depth = 0): ErrorCode {
+  if (isLoginRefused(error)) return 'INVALID_CONFIG'
+  const code = SummaError.from(error).code
+  if (code !== 'INTERNAL' || depth > 4 || typeof error !== 'object' || error === null) return code
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown }
+  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+    if (inner === undefined) continue
+    const found = reasonOf(inner, depth + 1)
+    if (found !== 'INTERNAL') return found
+  }
+  return code
 }

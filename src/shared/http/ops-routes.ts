@@ -45,7 +45,8 @@ const metricsSchema = z.string().describe('Prometheus text exposition format 0.0
 /**
  * GET /health answers in the application/health+json format
  * (draft-inadarei-api-health-check): 200 with status "pass" when every
- * dependency answered its last probe, 503 with status "fail" otherwise. GET
+ * dependency answered its last probe, 503 with status "fail" otherwise, each
+ * failing check with a reason code and never the error's text. GET
  * /health/live only says the process is up, for a liveness probe that must not
  * restart a healthy process because its database is down. GET /metrics is
  * Prometheus text.
@@ -70,7 +71,8 @@ export function registerOpsRoutes(
               time: result.observedAt,
               observedValue: Math.round(result.durationMs * 100) / 100,
               observedUnit: 'ms' as const,
-              ...(result.error === undefined ? {} : { output: result.error }),
+              // A reason code only: the error's text (hosts, ports, driver messages) is logged instead.
+              ...(result.reason === undefined ? {} : { output: result.reason }),
             },
           ],
         ]),
