@@ -5,7 +5,7 @@
 #      repo's Dockerfile unchanged (BASE_IMAGE = that Node base), and PostgreSQL, Kafka and
 #      nginx images from Debian's packages; every image is cached between runs;
 #   3. compose.yaml + test/deploy/compose.test.yaml (images only): migrate, 2 calculators,
-#      2 relays, 2 aggregators, nginx, PostgreSQL, Kafka;
+#      2 relays, 2 aggregators, nginx, PostgreSQL, Kafka, and an OTLP receiver as tempo;
 #   4. Adds through nginx with a ledger, one container of each service killed with SIGKILL
 #      mid-load, summa verify: 0 lost, 0 duplicated, 0 phantom (test/deploy/drive-and-kill.ts);
 #   5. docker-compose down -v, dockerd stopped, and nothing left behind.
@@ -26,7 +26,7 @@ VERSION="$("$NODE" -p 'require("./package.json").version')"
 PROJECT=summa-deploy-test
 ENV_FILE="$DEPLOY_LOGS/compose.env"
 COMPOSE=(docker-compose --env-file "$ENV_FILE" -p "$PROJECT" -f compose.yaml -f test/deploy/compose.test.yaml)
-STACK=(postgres kafka-1 migrate calculator-1 calculator-2 relay-1 relay-2 aggregator-1 aggregator-2 nginx)
+STACK=(postgres kafka-1 migrate calculator-1 calculator-2 relay-1 relay-2 aggregator-1 aggregator-2 nginx tempo)
 step_started=$SECONDS
 step() { echo "deploy test: $1 ($((SECONDS - step_started)) s so far)"; }
 
@@ -91,6 +91,7 @@ build_quiet summa-test/kafka:4.1.2 "$context"
 rm -rf "$context"
 build_quiet summa-test/postgres:15 test/deploy/images/postgres
 build_quiet summa-test/nginx:1.22 test/deploy/images/nginx
+build_quiet summa-test/otlp-sink:1 test/deploy/images/otlp-sink
 step "base images ready"
 build_started=$SECONDS
 # The repo's Dockerfile as users build it, on the local Node base; npm reaches the registry
@@ -141,6 +142,31 @@ step "traffic and faults done: $(cat "$DEPLOY_LOGS/report.json")"
 total="$(curl -fsS "http://127.0.0.1:$((PORT + 1))/total")"
 step "GET /total through nginx: $total"
 
+# Tracing: every service sent spans to "tempo" over OTLP/HTTP.
+spans="$("$DOCKER" exec "$("${COMPOSE[@]}" ps -q tempo)" /usr/local/bin/node -e \
+  'fetch("http://127.0.0.1:4318/spans").then((r) => r.text()).then(console.log)')"
+for service in summa-calculator summa-relay summa-aggregator; do
+  "$NODE" -e 'process.exit(JSON.parse(process.argv[1])[process.argv[2]] > 0 ? 0 : 1)' "$spans" "$service" \
+    || { echo "deploy test: no spans from $service reached tempo: $spans" >&2; exit 1; }
+done
+step "spans received by tempo over OTLP: $spans"
+
+# SIGTERM to every container (what `docker compose stop` and `down` send): summa, as PID 1,
+# must drain and exit 0 well within the grace period, not be killed at its end (137).
+stop_started=$SECONDS
+"${COMPOSE[@]}" stop -t 20 > "$DEPLOY_LOGS/stop.log" 2>&1
+stop_seconds=$((SECONDS - stop_started))
+"${COMPOSE[@]}" logs --no-color > "$DEPLOY_LOGS/stack.log" 2>&1
+exits=""
+for service in "${STACK[@]}"; do
+  code="$("$DOCKER" inspect --format '{{.State.ExitCode}}' "$("${COMPOSE[@]}" ps -q "$service")")"
+  exits+="$service=$code "
+  case "$service" in
+    calculator-* | relay-* | aggregator-* | migrate | tempo)
+      [[ "$code" == 0 ]] || { echo "deploy test: $service exited $code on SIGTERM, not 0" >&2; exit 1; } ;;
+  esac
+done
+step "stopped with SIGTERM in $stop_seconds s; exit codes: $exits"
 down_started=$SECONDS
 "${COMPOSE[@]}" down -v --remove-orphans > "$DEPLOY_LOGS/down.log" 2>&1
 step "docker-compose down -v in $((SECONDS - down_started)) s"
