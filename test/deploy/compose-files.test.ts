@@ -233,6 +233,11 @@ test('the Prometheus config passes promtool, rules included', () => {
 test('the TLS override mounts the gateway`s tls.conf and certificates and publishes 8443 on 127.0.0.1', () => {
   const tls = yamlOf('compose.tls.yaml') as { services: { nginx: Service } }
   const nginx = tls.services.nginx
+  // Compose reads the pair, and the merged nginx keeps the gateway's own mounts.
+  const merged = parse(composeConfig('', ['-f', 'compose.tls.yaml'])) as { services: Record<string, Service> }
+  const mounts = merged.services.nginx?.volumes ?? []
+  assert.ok(mounts.some((v) => String(v).endsWith(':/etc/nginx/nginx.conf:ro')))
+  assert.ok(mounts.some((v) => String(v).endsWith(':/etc/nginx/summa/conf.d/tls.conf:ro')))
   assert.ok(
     nginx.volumes?.some((v) => v.startsWith('./deploy/nginx/tls.conf:/etc/nginx/summa/conf.d/tls.conf')),
   )
