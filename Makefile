@@ -96,11 +96,15 @@ soak: install test-tools
 	SUMMA_FAULTS_RATE=$${SUMMA_FAULTS_RATE:-300} SUMMA_FAULTS_TRAFFIC_AFTER_MS=$${SUMMA_FAULTS_TRAFFIC_AFTER_MS:-60000} \
 	  $(NODE) --test --test-concurrency=1 --test-timeout=900000 test/faults/*.test.ts
 
-# kcat (an independent Kafka producer for the dead-letter test) and PostgreSQL's
-# server binaries (the fault suite's own cluster), from Debian's packages when missing.
+# kcat (an independent Kafka producer for the dead-letter test), PostgreSQL's
+# server binaries (the fault suite's own cluster), nginx (the gateway test runs
+# deploy/nginx with it, as its own process, never the system service) and openssl
+# (that test's throwaway CA), from Debian's packages when missing.
 test-tools:
 	@command -v kcat > /dev/null || { apt-get update && apt-get install -y --no-install-recommends kcat; }
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update && apt-get install -y --no-install-recommends postgresql-15; }
+	@test -x /usr/sbin/nginx || command -v nginx > /dev/null || { apt-get update && apt-get install -y --no-install-recommends nginx; }
+	@command -v openssl > /dev/null || { apt-get update && apt-get install -y --no-install-recommends openssl; }
 
 # The container image and the Compose stack (docs/DEPLOYMENT.md): the Compose files checked
 # statically, then the image built and the stack run for real under faults on a Docker daemon

@@ -15,9 +15,14 @@ export interface AddCall {
 export class CalculatorClient {
   readonly raw: CalculatorServiceClient
 
-  constructor(address: string, options: grpc.ChannelOptions = {}) {
+  /** `credentials`: plaintext by default; grpc.credentials.createSsl(ca) for a TLS endpoint such as the gateway's. */
+  constructor(
+    address: string,
+    options: grpc.ChannelOptions = {},
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
     const proto = grpc.loadPackageDefinition(loadCalculatorPackage()) as unknown as CalculatorProto
-    this.raw = new proto.summa.v1.CalculatorService(address, grpc.credentials.createInsecure(), options)
+    this.raw = new proto.summa.v1.CalculatorService(address, credentials, options)
   }
 
   add({

@@ -19,26 +19,38 @@ export async function rejectsWithStatus(
 }
 
 const healthProto = fileURLToPath(import.meta.resolve('grpc-health-check/proto/health/v1/health.proto'))
-const reflectionProto = fileURLToPath(
-  import.meta.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
-)
+const reflectionProto = (version: ReflectionVersion) =>
+  fileURLToPath(
+    import.meta.resolve(`@grpc/reflection/build/proto/grpc/reflection/${version}/reflection.proto`),
+  )
+type ReflectionVersion = 'v1' | 'v1alpha'
 
 // biome-ignore lint/suspicious/noExplicitAny: clients built from a proto at run time have no static type
 type AnyClient = grpc.Client & { [method: string]: any }
 
-function clientOf(file: string, service: string, address: string): AnyClient {
+/** How to reach a server: plaintext by default, or TLS credentials and channel options such as a name override. */
+export interface Channel {
+  credentials?: grpc.ChannelCredentials
+  options?: grpc.ChannelOptions
+}
+
+function clientOf(file: string, service: string, address: string, channel: Channel = {}): AnyClient {
   const definition = grpc.loadPackageDefinition(
     protoLoader.loadSync(file, { keepCase: true, defaults: true, enums: String }),
   )
   const ctor = service
     .split('.')
     .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition)
-  return new (ctor as typeof grpc.Client)(address, grpc.credentials.createInsecure()) as AnyClient
+  return new (ctor as typeof grpc.Client)(
+    address,
+    channel.credentials ?? grpc.credentials.createInsecure(),
+    channel.options,
+  ) as AnyClient
 }
 
 /** grpc.health.v1.Health/Check, as a load balancer or Kubernetes would call it. */
-export function healthCheck(address: string, service = ''): Promise<string> {
-  const client = clientOf(healthProto, 'grpc.health.v1.Health', address)
+export function healthCheck(address: string, service = '', channel: Channel = {}): Promise<string> {
+  const client = clientOf(healthProto, 'grpc.health.v1.Health', address, channel)
   return new Promise((resolve, reject) => {
     client.Check(
       { service },
@@ -52,9 +64,18 @@ export function healthCheck(address: string, service = ''): Promise<string> {
   })
 }
 
-/** Lists services through server reflection, as `grpcurl list` does. */
-export function listServices(address: string): Promise<string[]> {
-  const client = clientOf(reflectionProto, 'grpc.reflection.v1.ServerReflection', address)
+/** Lists services through server reflection, as `grpcurl list` does (it tries v1, then v1alpha). */
+export function listServices(
+  address: string,
+  channel: Channel = {},
+  version: ReflectionVersion = 'v1',
+): Promise<string[]> {
+  const client = clientOf(
+    reflectionProto(version),
+    `grpc.reflection.${version}.ServerReflection`,
+    address,
+    channel,
+  )
   return new Promise((resolve, reject) => {
     const call = client.ServerReflectionInfo() as grpc.ClientDuplexStream<
       unknown,
