@@ -109,7 +109,7 @@ test-tools:
 # The container image and the Compose stack (docs/DEPLOYMENT.md): the Compose files checked
 # statically, then the image built and the stack run for real under faults on a Docker daemon
 # of the test's own (root; installs docker.io, docker-compose and debootstrap when missing).
-# Its cache (base images, layers) lives in /var/lib/summa-test-docker; ports 127.0.0.1:25500+
+# Its cache (base images, layers) lives in /var/lib/summa-test-docker; ports 127.0.0.1:19600-19605
 # unless SUMMA_TEST_DEPLOY_PORT says otherwise.
 test-deploy: install system-packages
 	@command -v docker-compose > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io docker-compose debootstrap; }

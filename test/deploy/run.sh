@@ -9,7 +9,7 @@
 #   4. Adds through nginx with a ledger, one container of each service killed with SIGKILL
 #      mid-load, summa verify: 0 lost, 0 duplicated, 0 phantom (test/deploy/drive-and-kill.ts);
 #   5. docker-compose down -v, dockerd stopped, and nothing left behind.
-# Ports: 127.0.0.1:$SUMMA_TEST_DEPLOY_PORT..+3 (default 25500). Logs and the report in
+# Ports: 127.0.0.1:$SUMMA_TEST_DEPLOY_PORT..+5 (default 19600). Logs and the report in
 # .test-data/deploy/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,7 +21,7 @@ mkdir -p "$DEPLOY_LOGS"
 # shellcheck source=test/deploy/docker-daemon.sh
 source "$ROOT/test/deploy/docker-daemon.sh"
 
-PORT="${SUMMA_TEST_DEPLOY_PORT:-25500}"
+PORT="${SUMMA_TEST_DEPLOY_PORT:-19600}"
 VERSION="$("$NODE" -p 'require("./package.json").version')"
 PROJECT=summa-deploy-test
 ENV_FILE="$DEPLOY_LOGS/compose.env"
