@@ -99,6 +99,9 @@ build_started=$SECONDS
 ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
 build_quiet "summa:$VERSION" . --build-arg BASE_IMAGE=summa-test/node:24 --build-arg "VERSION=$VERSION" \
   --build-arg "REVISION=$(git rev-parse HEAD 2> /dev/null || echo unknown)" --secret "id=npm_ca,src=$ca"
+# The cache outlives the run: drop what earlier builds left (untagged images, build cache over 3 GB).
+"$DOCKER" image prune -f > /dev/null
+"$DOCKER" builder prune -f --keep-storage 3gb > /dev/null
 image_bytes="$("$DOCKER" image inspect --format '{{.Size}}' "summa:$VERSION")"
 base_bytes="$("$DOCKER" image inspect --format '{{.Size}}' summa-test/node:24)"
 step "summa:$VERSION built in $((SECONDS - build_started)) s: $((image_bytes / 1000000)) MB ($(((image_bytes - base_bytes) / 1000000)) MB over the Node base)"
