@@ -11,13 +11,14 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools k8s-check contracts contracts-baseline
+.PHONY: faults soak test-tools k8s-check contracts contracts-baseline test-deploy
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
 	@echo "make check   format, lint, types and generated code only"
 	@echo "make faults  the bounded fault-injection suite alone (part of make test)"
+	@echo "make test-deploy  the container image and the Compose stack, built and run under faults (part of make test)"
 	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
 	@echo "make observability-check  promtool checks and alert rule tests"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
@@ -62,7 +63,7 @@ kafka-install:
 up: install
 	$(NODE) dist/bin/summa.js up
 
-test: install system-packages check observability-check k8s-check unit integration faults
+test: install system-packages check observability-check k8s-check unit integration faults test-deploy
 
 check: node_modules/.install-stamp
 	$(BIN)/biome ci .
@@ -126,6 +127,16 @@ test-tools:
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update && apt-get install -y --no-install-recommends postgresql-15; }
 	@test -x /usr/sbin/nginx || command -v nginx > /dev/null || { apt-get update && apt-get install -y --no-install-recommends nginx; }
 	@command -v openssl > /dev/null || { apt-get update && apt-get install -y --no-install-recommends openssl; }
+
+# The container image and the Compose stack (docs/DEPLOYMENT.md): the Compose files checked
+# statically, then the image built and the stack run for real under faults on a Docker daemon
+# of the test's own (root; installs docker.io, docker-compose and debootstrap when missing).
+# Its cache (base images, layers) lives in /var/lib/summa-test-docker; ports 127.0.0.1:19600-19605
+# unless SUMMA_TEST_DEPLOY_PORT says otherwise.
+test-deploy: install system-packages
+	@command -v docker-compose > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io docker-compose debootstrap; }
+	$(NODE) --test test/deploy/*.test.ts
+	test/deploy/run.sh
 
 # The database is state too: broker data without it (or the reverse) would not
 # match, and the aggregator refuses to continue from offsets of a lost topic.

@@ -20,6 +20,7 @@ Usage:
   summa dlq redrive [--skip-invalid] [--dry-run]
                                     send dead letters that decode now back to their topic
   summa load [options]              drive load and report latency (summa load --help)
+  summa health URL [--timeout-ms N] exit 0 when URL answers 2xx (a container healthcheck)
   summa --version                   print the version
 
 Configuration comes from environment variables; see the README for each and its default.`
@@ -95,6 +96,20 @@ async function main(argv: string[]): Promise<number> {
         { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },
         io,
       )
+    }
+    case 'health': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'timeout-ms': { type: 'string' } },
+      })
+      const timeoutMs = Number(values['timeout-ms'] ?? 2000)
+      if (positionals.length !== 1 || !/^https?:\/\//.test(positionals[0]!) || !(timeoutMs > 0)) {
+        io.err('usage: summa health URL [--timeout-ms N]')
+        return 2
+      }
+      const { healthCommand } = await import('../cli/health-command.ts')
+      return healthCommand(positionals[0]!, timeoutMs, io)
     }
     case 'load': {
       const { loadCommand } = await import('../load/load-command.ts')
