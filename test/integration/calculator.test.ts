@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { status } from '@grpc/grpc-js'
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js'
 import { expireRequests } from '../../src/calculator/db/expire-requests.ts'
 import { healthCheck, listServices, rejectsWithStatus } from '../helpers/grpc.ts'
 import { calculatorClient, createTestSystem, startTestCalculator } from '../helpers/system.ts'
@@ -15,6 +15,41 @@ async function counts(sql: Awaited<ReturnType<typeof createTestSystem>>['db']['s
 }
 
 describe('calculator', () => {
+  it('a call the client cancels ends CANCELLED; a retry with its id gets the sum, and the request is recorded once', async (t) => {
+    const system = await createTestSystem(t)
+    const calculator = await startTestCalculator(t, system.config)
+    const client = calculatorClient(t, calculator.running.grpcPort)
+    await client.add({ requestId: randomUUID(), num1: '0', num2: '0' })
+    // At once, and once the event loop has sent what it had: both before any answer can arrive.
+    for (const when of ['at once', 'next turn'] as const) {
+      const requestId = randomUUID()
+      const error = await new Promise<ServiceError>((resolve, reject) => {
+        const call = client.raw.Add(
+          { requestId, num1: '2', num2: '3' },
+          new Metadata(),
+          { deadline: Date.now() + 5000 },
+          (failure) =>
+            failure ? resolve(failure as ServiceError) : reject(new Error('answered, not cancelled')),
+        )
+        if (when === 'at once') call.cancel()
+        else setImmediate(() => call.cancel())
+      })
+      assert.equal(status[error.code], 'CANCELLED')
+      // The calculator does not watch for cancels: an Add it received runs on and may commit
+      // after the client gave up. A retry with the same id gets the sum either way, and the
+      // request is recorded once.
+      const retry = await client.add({ requestId, num1: '2', num2: '3' })
+      assert.equal(retry.sum, '5')
+      const [row] = await system.db.sql<{ requests: number; events: number }[]>`
+        select (select count(*)::int from add_requests where request_id = ${requestId}) as requests,
+               (select count(*)::int from outbox where payload::jsonb ->> 'requestId' = ${requestId}::text) as events`
+      assert.deepEqual(row, { requests: 1, events: 1 })
+      t.diagnostic(
+        `cancelled ${when}: the retry was ${retry.replayed ? 'a replay' : 'the first to record it'}`,
+      )
+    }
+  })
+
   it('answers the exact sum at once and records one event', async (t) => {
     const system = await createTestSystem(t)
     const calculator = await startTestCalculator(t, system.config)
