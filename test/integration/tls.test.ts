@@ -16,6 +16,7 @@ import { watchServerTls } from '../../src/shared/tls/server-tls.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { httpsGet, snapshotTimes } from '../helpers/http-clients.ts'
+import { longestLife, rawConnection, waitClosed } from '../helpers/raw-connections.ts'
 import { createTestSystem, startTestCalculator, startTestPipeline } from '../helpers/system.ts'
 import {
   createTestCertificates,
@@ -183,6 +184,62 @@ describe('TLS', () => {
     // Nothing of the key in any line.
     const key = (await readFile(stray.keyFile, 'utf8')).split('\n')[1]!
     assert.ok(!JSON.stringify(lines).includes(key))
+  })
+
+  it("keeps the handshake deadline and connection cap on TLS ports, the seeds' ports included", async (t) => {
+    const certs = await certificates(t)
+    const system = await createTestSystem(t, {
+      SUMMA_TLS_CERT_FILE: certs.certFile,
+      SUMMA_TLS_KEY_FILE: certs.keyFile,
+      SUMMA_HANDSHAKE_TIMEOUT_MS: '1000',
+      SUMMA_GRPC_MAX_CONNECTIONS: '3',
+      SUMMA_COMPAT_PORTS: 'true',
+      SUMMA_COMPAT_GRPC_PORTS: '0',
+    })
+    const calculator = await startTestCalculator(t, system.config)
+    const { grpcPort, httpPort, compatGrpcPorts } = calculator.running
+    const compatPort = compatGrpcPorts[0]!
+
+    // The seeds' port is the same TLS listener.
+    assert.equal(
+      (await tlsClient(t, compatPort, certs.ca).add({ requestId: randomUUID(), num1: '1', num2: '2' })).sum,
+      '3',
+    )
+    await assert.rejects(
+      plaintextClient(t, compatPort).add({ requestId: randomUUID(), num1: '1', num2: '1', deadlineMs: 3000 }),
+      (error: { code?: number }) => error.code === grpc.status.UNAVAILABLE,
+    )
+
+    // Silent before the TLS handshake, or after it without the HTTP/2 preface: closed at the deadline.
+    const silent = [rawConnection(t, grpcPort, Buffer.alloc(0)), rawConnection(t, httpPort, Buffer.alloc(0))]
+    const shookHands = tls.connect({
+      host: '127.0.0.1',
+      port: grpcPort,
+      ca: certs.ca,
+      servername: 'localhost',
+      ALPNProtocols: ['h2'],
+    })
+    shookHands.on('error', () => {})
+    defer(t, () => shookHands.destroy())
+    const secured = await new Promise<number>((resolve) =>
+      shookHands.once('secureConnect', () => resolve(Date.now())),
+    )
+    const shookHandsClosed = new Promise<number>((resolve) =>
+      shookHands.once('close', () => resolve(Date.now())),
+    )
+    await waitClosed(silent, 10_000)
+    assert.ok(longestLife(silent) < 3000, `open ${longestLife(silent)} ms`)
+    assert.ok((await shookHandsClosed) - secured < 3000)
+
+    // The cap counts connections still in their TLS handshake: one over it is closed at once.
+    const held = [0, 1, 2].map(() => rawConnection(t, grpcPort, Buffer.alloc(0)))
+    await eventually(() => assert.ok(held.every((connection) => connection.connectedAt !== undefined)))
+    const over = rawConnection(t, grpcPort, Buffer.alloc(0))
+    await waitClosed([over], 5000)
+    assert.ok(longestLife([over]) < 500, `over the cap, open ${longestLife([over])} ms`)
+    assert.ok(
+      held.some((connection) => connection.closedAt === undefined || connection.closedAt > over.closedAt!),
+    )
   })
 
   it('with a client CA, refuses clients without a certificate it signed (mTLS)', async (t) => {
