@@ -229,7 +229,20 @@ describe('TLS', () => {
     )
     await waitClosed(silent, 10_000)
     assert.ok(longestLife(silent) < 3000, `open ${longestLife(silent)} ms`)
-    assert.ok((await shookHandsClosed) - secured < 3000)
+    const afterHandshakeMs = (await shookHandsClosed) - secured
+    assert.ok(afterHandshakeMs < 3000)
+    t.diagnostic(
+      `silent before TLS closed after ≤ ${longestLife(silent)} ms; silent after it, ${afterHandshakeMs} ms`,
+    )
+    // A TLS client that offers no ALPN at all shakes hands, then is closed: gRPC needs h2.
+    const noAlpn = tls.connect({ host: '127.0.0.1', port: grpcPort, ca: certs.ca, servername: 'localhost' })
+    noAlpn.on('error', () => {})
+    defer(t, () => noAlpn.destroy())
+    const noAlpnSecured = await new Promise<number>((resolve) =>
+      noAlpn.once('secureConnect', () => resolve(Date.now())),
+    )
+    await new Promise((resolve) => noAlpn.once('close', resolve))
+    assert.ok(Date.now() - noAlpnSecured < 500, 'closed at once, not at the handshake deadline')
 
     // The cap counts connections still in their TLS handshake: one over it is closed at once.
     const held = [0, 1, 2].map(() => rawConnection(t, grpcPort, Buffer.alloc(0)))
@@ -237,6 +250,7 @@ describe('TLS', () => {
     const over = rawConnection(t, grpcPort, Buffer.alloc(0))
     await waitClosed([over], 5000)
     assert.ok(longestLife([over]) < 500, `over the cap, open ${longestLife([over])} ms`)
+    t.diagnostic(`one over a cap of 3 closed after ${longestLife([over])} ms`)
     assert.ok(
       held.some((connection) => connection.closedAt === undefined || connection.closedAt > over.closedAt!),
     )
