@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js'
 import { pino } from 'pino'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { addCommand, totalCommand } from '../../src/cli/commands.ts'
+import { loadCommand } from '../../src/load/load-command.ts'
 import { loadConfig } from '../../src/shared/config.ts'
 import { watchServerTls } from '../../src/shared/tls/server-tls.ts'
 import { defer } from '../helpers/cleanup.ts'
@@ -126,6 +127,21 @@ describe('TLS', () => {
       assert.equal(await totalCommand(cliConfig, io), 0, lines.join('\n'))
       assert.equal(JSON.parse(lines[0]!).total, '45')
     }, 30_000)
+
+    // summa load, with the same settings: Adds over TLS and GET /total over HTTPS, no error.
+    const reports: string[] = []
+    const loadIo = {
+      out: (line: string) => reports.push(line),
+      err: (line: string) => reports.push(line),
+      progress: () => {},
+    }
+    const loaded = await loadCommand(
+      cliConfig,
+      ['--rate', '20', '--duration', '2s', '--mix', 'add=50,total=50', '--max-error-rate', '0', '--quiet'],
+      loadIo,
+    )
+    assert.equal(loaded, 0, reports.join('\n'))
+    assert.match(reports.join('\n'), / 0 errors /)
 
     // Plaintext on the TLS ports: refused, never answered.
     await assert.rejects(
