@@ -50,9 +50,13 @@ export function createHttpServer({
   bodyLimitBytes = 64 * 1024,
   tls,
 }: HttpServerOptions): FastifyInstance {
-  const dropped = throttledCount<'overLimit'>(log, 'HTTP connections closed: over the connection limit', {
-    maxConnections: limits.maxConnections,
-  })
+  const dropped = throttledCount<'overLimit' | 'noTls'>(
+    log,
+    tls === undefined
+      ? 'HTTP connections closed: over the connection limit'
+      : 'HTTP connections closed: over the connection limit, or a failed TLS handshake (not TLS, no valid client certificate, none in time)',
+    { maxConnections: limits.maxConnections },
+  )
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }),
     // Per-request lines would dominate the log under load; metrics count requests instead.
@@ -71,6 +75,7 @@ export function createHttpServer({
         handler,
         tls,
         limits.handshakeTimeoutMs,
+        () => dropped.add('noTls'),
       )
       server.keepAliveTimeout = keepAliveTimeoutMs
       server.setTimeout(requestTimeoutMs)
@@ -132,6 +137,7 @@ export function nodeServer(
   handler: Handler,
   tls: ServerTls | undefined,
   handshakeTimeoutMs: number,
+  onTlsError: () => void = () => {},
 ): Server {
   if (tls === undefined) return createServer(timeouts, handler)
   const server = createHttpsServer(
@@ -146,9 +152,8 @@ export function nodeServer(
   )
   const unsubscribe = tls.onReload(() => server.setSecureContext(tls.contextOptions()))
   server.once('close', unsubscribe)
-  // A client that is not TLS, or has no valid certificate, fails the handshake:
-  // Node closes the socket; without a listener it would log nothing either way.
-  server.on('tlsClientError', () => {})
+  // A client that is not TLS, has no valid certificate or is too slow fails the handshake; Node closes the socket.
+  server.on('tlsClientError', onTlsError)
   return server as unknown as Server
 }
 
