@@ -119,9 +119,10 @@ soak: install test-tools
 	  $(NODE) --test --test-concurrency=1 --test-timeout=900000 test/faults/*.test.ts
 
 # kcat (an independent Kafka producer for the dead-letter test), PostgreSQL's
-# server binaries (the fault suite's own cluster), nginx (the gateway test runs
-# deploy/nginx with it, as its own process, never the system service) and openssl
-# (that test's throwaway CA), from Debian's packages when missing.
+# server binaries (the fault suite's and the PostgreSQL TLS test's own clusters),
+# nginx (the gateway test runs deploy/nginx with it, as its own process, never the
+# system service) and openssl (the throwaway CAs of the gateway and TLS tests),
+# from Debian's packages when missing.
 test-tools:
 	@command -v kcat > /dev/null || { apt-get update && apt-get install -y --no-install-recommends kcat; }
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update && apt-get install -y --no-install-recommends postgresql-15; }

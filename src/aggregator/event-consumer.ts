@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
+import type { KafkaConnection } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
@@ -25,6 +26,8 @@ const kafkaCommitIntervalMs = 1000
 export interface EventConsumerOptions {
   sql: Sql
   brokers: string[]
+  /** TLS to the brokers, when configured. */
+  connection?: KafkaConnection
   groupId: string
   topic: string
   deadLetters: DeadLetterWriter
@@ -98,8 +101,9 @@ export class EventConsumer {
   }
 
   async #consume(signal: AbortSignal, onProgress: () => void): Promise<void> {
-    const { sql, brokers, groupId, topic, batchSize, batchWaitMs, log } = this.#options
+    const { sql, brokers, connection, groupId, topic, batchSize, batchWaitMs, log } = this.#options
     const consumer = new Consumer({
+      ...connection,
       groupId,
       clientId: 'summa-aggregator',
       bootstrapBrokers: brokers,

@@ -11,6 +11,7 @@ import {
   createProducer,
   ensureTopicsWhenReachable,
   kafkaCheck,
+  kafkaConnectionOf,
   topicExists,
 } from '../shared/kafka.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
@@ -20,6 +21,8 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
+import { databaseTlsOf } from '../shared/tls/database-tls.ts'
+import { serverTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { catchUpAuditLog } from './audit-catch-up.ts'
@@ -68,11 +71,13 @@ export async function startAggregator(
     applicationName: 'summa-aggregator',
     // postgres.js waits up to 20 s between attempts; an aggregator back from an outage must not.
     reconnectBackoffS: 1,
+    tls: databaseTlsOf(config),
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-aggregator-admin')
+  const kafkaConnection = kafkaConnectionOf(config)
+  const admin = createAdmin(brokers, 'summa-aggregator-admin', kafkaConnection)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-aggregator-dlq')
+  const producer = createProducer(brokers, 'summa-aggregator-dlq', kafkaConnection)
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('aggregator')
@@ -107,6 +112,7 @@ export async function startAggregator(
   const consumer = new EventConsumer({
     sql,
     brokers,
+    connection: kafkaConnection,
     groupId: config.SUMMA_CONSUMER_GROUP,
     topic,
     deadLetters: new DeadLetterWriter({
@@ -165,8 +171,10 @@ export async function startAggregator(
   })
   lifecycle.defer('expire-applied-events', stopRetention)
 
+  const tls = await serverTlsOf(config, log, lifecycle)
   const http = createHttpServer({
     log,
+    tls,
     limits: {
       maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
       handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
@@ -195,7 +203,13 @@ export async function startAggregator(
   // Seed 003's HTTP port serves the same routes, so its /summation readers work without edits.
   let compatHttpPort: number | undefined
   if (config.SUMMA_COMPAT_PORTS) {
-    const compat = await listenAlso(http, config.SUMMA_HOST, config.SUMMA_COMPAT_HTTP_PORT)
+    const compat = await listenAlso(
+      http,
+      config.SUMMA_HOST,
+      config.SUMMA_COMPAT_HTTP_PORT,
+      tls,
+      config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+    )
     lifecycle.defer('compat-http', compat.close)
     compatHttpPort = compat.port
   }

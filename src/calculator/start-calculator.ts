@@ -9,6 +9,8 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
+import { databaseTlsOf } from '../shared/tls/database-tls.ts'
+import { serverTlsOf } from '../shared/tls/tls-settings.ts'
 import { AddService } from './add-service.ts'
 import { createCalculatorMetrics } from './calculator-metrics.ts'
 import { type AcceptRow, acceptRequests, type StoredRequest } from './db/accept-requests.ts'
@@ -44,6 +46,7 @@ export async function startCalculator(
     applicationName: 'summa-calculator',
     // Fail fast while PostgreSQL is down; the circuit breaker below paces the retries.
     reconnectBackoffS: 0.1,
+    tls: databaseTlsOf(config),
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
 
@@ -77,7 +80,10 @@ export async function startCalculator(
     cacheTtlMs: config.SUMMA_REPLAY_CACHE_TTL_MS,
   })
 
+  // Loaded before anything listens: a certificate that does not load stops start-up.
+  const tls = await serverTlsOf(config, log, lifecycle)
   const grpcServer = createCalculatorServer({
+    tls,
     addService,
     log,
     metrics,
@@ -127,6 +133,7 @@ export async function startCalculator(
   // Bound after gRPC so that a 200 from /health means Add is being served.
   const http = createHttpServer({
     log,
+    tls,
     limits: {
       maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
       handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,

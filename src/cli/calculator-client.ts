@@ -2,6 +2,13 @@ import * as grpc from '@grpc/grpc-js'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
 import type { CalculatorServiceClient } from '../shared/generated/summa/v1/CalculatorService.ts'
 import { type CalculatorProto, loadCalculatorPackage } from '../shared/proto.ts'
+import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
+
+/** Plaintext without `tls`; with it, TLS trusting its CA (or the system's) and presenting its certificate for mTLS. */
+export function channelCredentialsOf(tls: ClientTlsFiles | undefined): grpc.ChannelCredentials {
+  if (tls === undefined) return grpc.credentials.createInsecure()
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
+}
 
 export interface AddCall {
   requestId: string

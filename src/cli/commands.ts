@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { createAdmin, ensureTopic } from '../shared/kafka.ts'
+import { createAdmin, ensureTopic, kafkaConnectionOf } from '../shared/kafka.ts'
 import { ensureDatabase, migrate } from '../shared/migrate.ts'
-import { CalculatorClient } from './calculator-client.ts'
+import { databaseTlsOf } from '../shared/tls/database-tls.ts'
+import { clientTlsOf } from '../shared/tls/tls-settings.ts'
+import { CalculatorClient, channelCredentialsOf } from './calculator-client.ts'
+import { httpGet } from './http-get.ts'
 
 export interface Output {
   out: (line: string) => void
@@ -17,7 +20,11 @@ export async function addCommand(
   args: { num1: string; num2: string; id?: string },
   io: Output,
 ): Promise<number> {
-  const client = new CalculatorClient(`${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`)
+  const client = new CalculatorClient(
+    `${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`,
+    {},
+    channelCredentialsOf(clientTlsOf(config)),
+  )
   try {
     const response = await client.add({
       requestId: args.id ?? randomUUID(),
@@ -37,12 +44,12 @@ export async function addCommand(
 
 /** `summa total`: GET /total from the aggregator. */
 export async function totalCommand(config: Config, io: Output): Promise<number> {
-  const url = `http://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}/total`
+  const tls = clientTlsOf(config)
+  const url = `${tls === undefined ? 'http' : 'https'}://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}/total`
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
-    const body = await response.text()
-    if (!response.ok) {
-      io.err(`GET ${url} answered ${response.status}: ${body}`)
+    const { status, body } = await httpGet(url, { tls, timeoutMs: 5000 })
+    if (status !== 200) {
+      io.err(`GET ${url} answered ${status}: ${body}`)
       return 1
     }
     io.out(body)
@@ -59,9 +66,14 @@ export async function migrateCommand(
   io: Output,
   options: { topics?: boolean } = {},
 ): Promise<number> {
-  if (await ensureDatabase(config.DATABASE_URL))
+  if (await ensureDatabase(config.DATABASE_URL, databaseTlsOf(config)))
     io.out(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`)
-  const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-migrate' })
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'summa-migrate',
+    tls: databaseTlsOf(config),
+  })
   try {
     const applied = await migrate(sql)
     io.out(applied.length > 0 ? `applied migrations ${applied.join(', ')}` : 'schema is up to date')
@@ -69,7 +81,7 @@ export async function migrateCommand(
     await sql.end()
   }
   if (options.topics === false) return 0
-  const admin = createAdmin(kafkaBrokers(config), 'summa-migrate')
+  const admin = createAdmin(kafkaBrokers(config), 'summa-migrate', kafkaConnectionOf(config))
   try {
     const spec = {
       topic: config.SUMMA_TOPIC,
@@ -95,7 +107,12 @@ export async function resetCommand(config: Config, io: Output, confirmed: boolea
     io.err("summa reset deletes all of summa's data in the database; run it as `summa reset --yes`")
     return 2
   }
-  const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-reset' })
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'summa-reset',
+    tls: databaseTlsOf(config),
+  })
   try {
     await sql`truncate add_requests, outbox, applied_events, partition_totals, dead_letters`
     io.out(`reset: ${new URL(config.DATABASE_URL).pathname.slice(1)} holds no requests, events or totals`)

@@ -1,7 +1,7 @@
 import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
 import { redriveDeadLetters } from '../dlq/redrive.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
-import { createProducer } from '../shared/kafka.ts'
+import { createProducer, kafkaConnectionOf } from '../shared/kafka.ts'
 import type { Output } from './commands.ts'
 
 /**
@@ -15,10 +15,12 @@ export async function dlqRedriveCommand(
 ): Promise<number> {
   const brokers = kafkaBrokers(config)
   const deadLetterTopic = deadLetterTopicOf(config.SUMMA_TOPIC)
-  const producer = createProducer(brokers, 'summa-dlq-redrive')
+  const connection = kafkaConnectionOf(config)
+  const producer = createProducer(brokers, 'summa-dlq-redrive', connection)
   try {
     const report = await redriveDeadLetters({
       brokers,
+      connection,
       deadLetterTopic,
       groupId: `${config.SUMMA_CONSUMER_GROUP}-dlq-redrive`,
       producer,

@@ -3,12 +3,14 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
-import { kafkaAnswers } from '../shared/kafka.ts'
+import { kafkaAnswers, kafkaConnectionOf } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
 import { onStopSignals, signalExitCode } from '../shared/stop-signals.ts'
+import { clientTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { migrateCommand } from './commands.ts'
+import { httpGet } from './http-get.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
 
@@ -48,7 +50,7 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
   })
 
   try {
-    if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up'))) {
+    if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up', kafkaConnectionOf(config)))) {
       broker = startBroker(config, env, log)
       await waitForKafka(config, stopping.signal, log)
     } else {
@@ -113,7 +115,7 @@ function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): Super
 async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
   const deadline = Date.now() + 180_000
   while (!signal.aborted) {
-    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up')) {
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', kafkaConnectionOf(config))) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'Kafka is ready')
       return
     }
@@ -127,12 +129,15 @@ async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): P
 async function waitForServices(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
   const ports = [config.SUMMA_HTTP_PORT, config.SUMMA_CALCULATOR_HTTP_PORT, config.SUMMA_RELAY_HTTP_PORT]
   const deadline = Date.now() + 120_000
+  const tls = clientTlsOf(config)
+  const scheme = tls === undefined ? 'http' : 'https'
   for (const port of ports) {
     while (!signal.aborted) {
-      const ready = await fetch(`http://${config.SUMMA_HOST}:${port}/health`, {
-        signal: AbortSignal.timeout(1000),
+      const ready = await httpGet(`${scheme}://${config.SUMMA_HOST}:${port}/health`, {
+        tls,
+        timeoutMs: 1000,
       }).then(
-        (response) => response.ok,
+        (response) => response.status === 200,
         () => false,
       )
       if (ready) break
@@ -147,16 +152,19 @@ async function waitForServices(config: Config, signal: AbortSignal, log: Logger)
 
 function printEndpoints(config: Config): void {
   const host = config.SUMMA_HOST
+  const tls = config.SUMMA_TLS_CERT_FILE !== undefined
+  const scheme = tls ? 'https' : 'http'
+  const grpcurl = tls ? '-cacert CA.crt' : '-plaintext'
   const lines = [
     '',
     'summa is ready:',
-    `  gRPC Add        ${host}:${config.SUMMA_GRPC_PORT}   (grpcurl -plaintext ${host}:${config.SUMMA_GRPC_PORT} list)`,
-    `  total           http://${host}:${config.SUMMA_HTTP_PORT}/total`,
-    `  health          http://${host}:${config.SUMMA_HTTP_PORT}/health`,
-    `  metrics         http://${host}:${config.SUMMA_HTTP_PORT}/metrics  :${config.SUMMA_CALCULATOR_HTTP_PORT}/metrics  :${config.SUMMA_RELAY_HTTP_PORT}/metrics`,
+    `  gRPC Add        ${host}:${config.SUMMA_GRPC_PORT}   (grpcurl ${grpcurl} ${host}:${config.SUMMA_GRPC_PORT} list)`,
+    `  total           ${scheme}://${host}:${config.SUMMA_HTTP_PORT}/total`,
+    `  health          ${scheme}://${host}:${config.SUMMA_HTTP_PORT}/health`,
+    `  metrics         ${scheme}://${host}:${config.SUMMA_HTTP_PORT}/metrics  :${config.SUMMA_CALCULATOR_HTTP_PORT}/metrics  :${config.SUMMA_RELAY_HTTP_PORT}/metrics`,
     ...(config.SUMMA_COMPAT_PORTS
       ? [
-          `  seeds' ports    gRPC ${config.SUMMA_COMPAT_GRPC_PORTS.map((port) => `${host}:${port}`).join(' ')}  HTTP http://${host}:${config.SUMMA_COMPAT_HTTP_PORT}/summation`,
+          `  seeds' ports    gRPC ${config.SUMMA_COMPAT_GRPC_PORTS.map((port) => `${host}:${port}`).join(' ')}  HTTP ${scheme}://${host}:${config.SUMMA_COMPAT_HTTP_PORT}/summation`,
         ]
       : []),
     `  Kafka           ${config.KAFKA_BOOTSTRAP_SERVERS}  topic ${config.SUMMA_TOPIC}`,

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { verify } from '../verify/verify.ts'
 import type { Output } from './commands.ts'
 
@@ -14,7 +15,12 @@ export async function verifyCommand(
   args: { ledger: string; audit?: string; settleMs: number },
   io: Output,
 ): Promise<number> {
-  const sql = createSql({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'summa-verify' })
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    poolSize: 2,
+    applicationName: 'summa-verify',
+    tls: databaseTlsOf(config),
+  })
   try {
     const report = await verify({
       sql,

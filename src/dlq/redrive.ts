@@ -1,7 +1,7 @@
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import { DeadLetterKinds, deadLetterHeaderPrefix, deadLetterHeaders } from '../aggregator/dead-letter.ts'
 import { SummaError } from '../shared/errors.ts'
-import type { RawProducer } from '../shared/kafka.ts'
+import type { KafkaConnection, RawProducer } from '../shared/kafka.ts'
 import { decodeSumEvent } from '../shared/sum-event.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
@@ -10,6 +10,8 @@ export const redriveHeader = 'summa-redriven-from'
 
 export interface RedriveOptions {
   brokers: string[]
+  /** TLS to the brokers, when configured. */
+  connection?: KafkaConnection
   deadLetterTopic: string
   /** The consumer group that remembers how far re-driving got. */
   groupId: string
@@ -58,6 +60,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
   const consumer = new Consumer({
     groupId: options.groupId,
     clientId: 'summa-dlq-redrive',
+    ...options.connection,
     bootstrapBrokers: options.brokers,
     autocommit: false,
     maxWaitTime: 200,

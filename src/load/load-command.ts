@@ -1,4 +1,5 @@
 import type { Config } from '../shared/config.ts'
+import { clientTlsOf } from '../shared/tls/tls-settings.ts'
 import { type LoadOptions, loadUsage, parseLoadArgs } from './load-options.ts'
 import { formatReport } from './load-report.ts'
 import { runLoad } from './run-load.ts'
@@ -20,11 +21,15 @@ export async function loadCommand(config: Config, args: string[], io: LoadIo): P
     return 0
   }
   let options: LoadOptions
+  const tls = clientTlsOf(config)
   try {
-    options = parseLoadArgs(args, {
-      grpcAddress: `${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`,
-      httpBase: `http://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}`,
-    })
+    options = {
+      ...parseLoadArgs(args, {
+        grpcAddress: `${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`,
+        httpBase: `${tls === undefined ? 'http' : 'https'}://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}`,
+      }),
+      tls,
+    }
   } catch (error) {
     io.err(`summa load: ${(error as Error).message}\n\n${loadUsage}`)
     return 2

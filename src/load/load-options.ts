@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
+import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
 
 /** One stage of a profile: move linearly to `target` over `durationMs` (k6's `stages`). */
 export interface Stage {
@@ -22,6 +23,8 @@ export interface Thresholds {
 
 export interface LoadOptions {
   grpcAddress: string
+  /** TLS for the gRPC target and https:// HTTP targets (SUMMA_TLS_CA_FILE and the client pair); undefined for plaintext gRPC. */
+  tls?: ClientTlsFiles | undefined
   /** Base URL of the aggregator's REST server (GET /total, /health). */
   httpBase: string
   /**

@@ -1,7 +1,9 @@
 import http from 'node:http'
+import https from 'node:https'
 import * as grpc from '@grpc/grpc-js'
-import { CalculatorClient } from '../cli/calculator-client.ts'
+import { CalculatorClient, channelCredentialsOf } from '../cli/calculator-client.ts'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
+import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
 
 /** What one request ended with: a gRPC status name, `OK`, or `HTTP_<status>` and client-side codes. */
 export interface CallResult<T> {
@@ -26,14 +28,19 @@ export class LoadTargets {
   readonly #httpBase: URL
   #next = 0
 
-  constructor(grpcAddress: string, httpBase: string, channels: number) {
+  /** `tls`: gRPC over TLS, and what an https:// `httpBase` trusts and presents; undefined for plaintext gRPC. */
+  constructor(grpcAddress: string, httpBase: string, channels: number, tls?: ClientTlsFiles) {
+    const credentials = channelCredentialsOf(tls)
     // A distinct channel option per client stops grpc-js from sharing one subchannel between them.
     this.#clients = Array.from(
       { length: channels },
-      (_, index) => new CalculatorClient(grpcAddress, { 'grpc.summa_load_channel': index }),
+      (_, index) => new CalculatorClient(grpcAddress, { 'grpc.summa_load_channel': index }, credentials),
     )
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
     this.#httpBase = new URL(httpBase)
+    this.#agent =
+      this.#httpBase.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 64, ...tls })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 })
   }
 
   add(input: AddCallInput, deadlineMs: number): Promise<CallResult<AddResponse__Output>> {
@@ -46,7 +53,7 @@ export class LoadTargets {
 
   getJson(path: string, timeoutMs: number): Promise<CallResult<unknown>> {
     return new Promise((resolve) => {
-      const request = http.get(
+      const request = (this.#httpBase.protocol === 'https:' ? https : http).get(
         new URL(path, this.#httpBase),
         { agent: this.#agent, timeout: timeoutMs },
         (response) => {

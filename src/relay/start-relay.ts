@@ -2,7 +2,13 @@ import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
-import { createAdmin, createProducer, ensureTopicsWhenReachable, kafkaCheck } from '../shared/kafka.ts'
+import {
+  createAdmin,
+  createProducer,
+  ensureTopicsWhenReachable,
+  kafkaCheck,
+  kafkaConnectionOf,
+} from '../shared/kafka.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
@@ -10,6 +16,8 @@ import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
+import { databaseTlsOf } from '../shared/tls/database-tls.ts'
+import { serverTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
 import { OutboxRelay } from './outbox-relay.ts'
@@ -39,11 +47,13 @@ export async function startRelay(
     applicationName: 'summa-relay',
     // postgres.js waits up to 20 s between attempts; a relay back from an outage must not.
     reconnectBackoffS: 1,
+    tls: databaseTlsOf(config),
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-relay-admin')
+  const kafkaConnection = kafkaConnectionOf(config)
+  const admin = createAdmin(brokers, 'summa-relay-admin', kafkaConnection)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-relay')
+  const producer = createProducer(brokers, 'summa-relay', kafkaConnection)
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('relay')
@@ -81,8 +91,10 @@ export async function startRelay(
   })
   lifecycle.defer('delete-published', stopRetention)
 
+  const tls = await serverTlsOf(config, log, lifecycle)
   const http = createHttpServer({
     log,
+    tls,
     limits: {
       maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
       handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,

@@ -12,6 +12,8 @@ import { secretSettings } from './redact.ts'
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+/** A PEM file's path; read when the service starts (and, for the server's own pair, again when it changes). */
+const pemFile = z.string().min(1).optional()
 
 const schema = z.object({
   DATABASE_URL: z
@@ -82,7 +84,49 @@ const schema = z.object({
     .string()
     .regex(/^https?:\/\//, 'must be an http(s):// URL')
     .default('http://127.0.0.1:4318/v1/traces'),
+  // TLS on summa's own gRPC and HTTP ports: off unless a certificate and key are given.
+  SUMMA_TLS_CERT_FILE: pemFile,
+  SUMMA_TLS_KEY_FILE: pemFile,
+  // With it, a client must present a certificate this CA signed (mTLS).
+  SUMMA_TLS_CLIENT_CA_FILE: pemFile,
+  // What summa's own clients (the CLI, summa load, summa up's probes) trust and present.
+  SUMMA_TLS_CA_FILE: pemFile,
+  SUMMA_TLS_CLIENT_CERT_FILE: pemFile,
+  SUMMA_TLS_CLIENT_KEY_FILE: pemFile,
+  // PostgreSQL: sslmode comes from DATABASE_URL; these are libpq's sslrootcert, sslcert, sslkey.
+  SUMMA_DATABASE_CA_FILE: pemFile,
+  SUMMA_DATABASE_CERT_FILE: pemFile,
+  SUMMA_DATABASE_KEY_FILE: pemFile,
+  // Kafka: TLS to the brokers when true or when any of the files is given.
+  KAFKA_TLS: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .default(false),
+  KAFKA_TLS_CA_FILE: pemFile,
+  KAFKA_TLS_CERT_FILE: pemFile,
+  KAFKA_TLS_KEY_FILE: pemFile,
 })
+
+/** Settings that only make sense together: a certificate without its key (or the reverse) is a mistake, not a default. */
+const pairs: [ConfigKey, ConfigKey][] = [
+  ['SUMMA_TLS_CERT_FILE', 'SUMMA_TLS_KEY_FILE'],
+  ['SUMMA_TLS_CLIENT_CERT_FILE', 'SUMMA_TLS_CLIENT_KEY_FILE'],
+  ['SUMMA_DATABASE_CERT_FILE', 'SUMMA_DATABASE_KEY_FILE'],
+  ['KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'],
+]
+
+function pairProblems(present: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  for (const [cert, key] of pairs) {
+    if ((present[cert] === undefined) !== (present[key] === undefined)) {
+      const [set, missing] = present[cert] === undefined ? [key, cert] : [cert, key]
+      problems.push(`${missing}: must be set with ${set} (a certificate and its key, or neither)`)
+    }
+  }
+  if (present.SUMMA_TLS_CLIENT_CA_FILE !== undefined && present.SUMMA_TLS_CERT_FILE === undefined)
+    problems.push('SUMMA_TLS_CERT_FILE: must be set with SUMMA_TLS_CLIENT_CA_FILE (mTLS needs TLS)')
+  return problems
+}
 
 export type Config = Readonly<z.infer<typeof schema>>
 export type ConfigKey = keyof z.infer<typeof schema>
@@ -110,6 +154,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     })
     throw new SummaError(ErrorCodes.INVALID_CONFIG, `invalid configuration: ${problems.join('; ')}`, {
       field: String(parsed.error.issues[0]?.path[0] ?? ''),
+    })
+  }
+  const mismatched = pairProblems(present)
+  if (mismatched.length > 0) {
+    throw new SummaError(ErrorCodes.INVALID_CONFIG, `invalid configuration: ${mismatched.join('; ')}`, {
+      field: mismatched[0]!.split(':', 1)[0]!,
     })
   }
   const config = parsed.data

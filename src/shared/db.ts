@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import { type DatabaseTlsFiles, databaseConnection } from './tls/database-tls.ts'
 
 export type Sql = postgres.Sql
 
@@ -21,6 +22,8 @@ export interface DatabaseOptions {
    * breaker sets it short, so a down database fails queries fast instead.
    */
   reconnectBackoffS?: number
+  /** CA, certificate and key for TLS; `sslmode` is DATABASE_URL's (see databaseConnection). */
+  tls?: DatabaseTlsFiles
 }
 
 /**
@@ -34,8 +37,11 @@ export function createSql({
   connectTimeoutS = 5,
   idleInTransactionTimeoutMs = 60_000,
   reconnectBackoffS,
+  tls,
 }: DatabaseOptions): Sql {
-  return postgres(url, {
+  const connection = databaseConnection(url, tls)
+  return postgres(connection.url, {
+    ssl: connection.ssl,
     ...(reconnectBackoffS === undefined ? {} : { backoff: () => reconnectBackoffS }),
     max: poolSize,
     connect_timeout: connectTimeoutS,

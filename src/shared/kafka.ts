@@ -1,10 +1,24 @@
+import type { ConnectionOptions } from 'node:tls'
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka'
 import type { Logger } from './logger.ts'
 import type { DependencyCheck } from './readiness.ts'
 import { backoffMs, sleep } from './sleep.ts'
+import { kafkaTlsOf } from './tls/tls-settings.ts'
 
 /** Keys, values and headers as bytes: a dead letter must keep a poison record's exact bytes. */
 export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>
+
+/** How every Kafka client connects beyond the bootstrap list: spread into its options. */
+export interface KafkaConnection {
+  /** TLS to the brokers (node:tls options); absent for plaintext. */
+  tls?: ConnectionOptions
+}
+
+/** The connection settings from the configuration (KAFKA_TLS and the KAFKA_TLS_* files). */
+export function kafkaConnectionOf(config: Parameters<typeof kafkaTlsOf>[0]): KafkaConnection {
+  const tls = kafkaTlsOf(config)
+  return tls === undefined ? {} : { tls }
+}
 
 export interface TopicSpec {
   topic: string
@@ -18,8 +32,13 @@ export interface TopicSpec {
  * replica has it). Retries are bounded so a send fails in bounded time and the
  * relay can release its claimed rows and back off.
  */
-export function createProducer(brokers: string[], clientId: string): RawProducer {
+export function createProducer(
+  brokers: string[],
+  clientId: string,
+  connection: KafkaConnection = {},
+): RawProducer {
   return new Producer({
+    ...connection,
     clientId,
     bootstrapBrokers: brokers,
     idempotent: true,
@@ -32,14 +51,18 @@ export function createProducer(brokers: string[], clientId: string): RawProducer
   })
 }
 
-export function createAdmin(brokers: string[], clientId: string): Admin {
+export function createAdmin(brokers: string[], clientId: string, connection: KafkaConnection = {}): Admin {
   // No retries: an admin call here is a probe or a one-off, and should answer fast.
-  return new Admin({ clientId, bootstrapBrokers: brokers, retries: 0, timeout: 2000 })
+  return new Admin({ ...connection, clientId, bootstrapBrokers: brokers, retries: 0, timeout: 2000 })
 }
 
 /** Whether a broker answers a metadata request at `brokers` now (a short-lived admin client). */
-export async function kafkaAnswers(brokers: string[], clientId: string): Promise<boolean> {
-  const admin = createAdmin(brokers, clientId)
+export async function kafkaAnswers(
+  brokers: string[],
+  clientId: string,
+  connection: KafkaConnection = {},
+): Promise<boolean> {
+  const admin = createAdmin(brokers, clientId, connection)
   try {
     await admin.listTopics()
     return true

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import type { Sql } from './db.ts'
+import { type DatabaseTlsFiles, databaseConnection } from './tls/database-tls.ts'
 
 export const migrationsDir = fileURLToPath(new URL('../../sql/migrations/', import.meta.url))
 
@@ -49,13 +50,19 @@ export async function migrate(sql: Sql, dir = migrationsDir): Promise<number[]> 
  * the server's `postgres` database to do so. Lets `make up` work on a server
  * that has never seen summa.
  */
-export async function ensureDatabase(url: string): Promise<boolean> {
+export async function ensureDatabase(url: string, tls?: DatabaseTlsFiles): Promise<boolean> {
   const target = new URL(url)
   const name = decodeURIComponent(target.pathname.slice(1))
   if (!name) return false
   const admin = new URL(url)
   admin.pathname = '/postgres'
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 })
+  const connection = databaseConnection(admin.toString(), tls)
+  const sql = postgres(connection.url, {
+    ssl: connection.ssl,
+    max: 1,
+    onnotice: () => {},
+    connect_timeout: 5,
+  })
   try {
     const rows = await sql`select 1 from pg_database where datname = ${name}`
     if (rows.length > 0) return false

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -15,6 +15,7 @@ export class PostgresCluster {
   readonly port: number
   readonly dir: string
   readonly #user: { uid: number; gid: number } | undefined
+  #settings: string[] = []
 
   constructor(port: number) {
     this.port = port
@@ -27,6 +28,17 @@ export class PostgresCluster {
           }
         : undefined
     if (this.#user !== undefined) chownSync(this.dir, this.#user.uid, this.#user.gid)
+  }
+
+  /** More server settings from the next start on, `name=value` each (passed as `-c`). */
+  configure(settings: string[]): void {
+    this.#settings = settings
+  }
+
+  /** Makes `file` the server's to read (PostgreSQL refuses a key file others can read). */
+  own(file: string, mode = 0o600): void {
+    chmodSync(file, mode)
+    if (this.#user !== undefined) chownSync(file, this.#user.uid, this.#user.gid)
   }
 
   get url(): string {
@@ -52,7 +64,7 @@ export class PostgresCluster {
       '-t',
       '60',
       '-o',
-      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c shared_buffers=64MB`,
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c shared_buffers=64MB${this.#settings.map((setting) => ` -c ${setting}`).join('')}`,
       'start',
     ])
   }

@@ -30,6 +30,11 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1
 authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+authorityKeyIdentifier = keyid
 `
 
 /**
@@ -43,14 +48,39 @@ export async function createTestCertificates(dir: string): Promise<TestCertifica
   const openssl = (args: string) => run('openssl', args.split(' '), { cwd: dir })
   const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
   await openssl(`req -x509 -config openssl.cnf -extensions ca ${newKey} -keyout ca.key -out ca.crt -days 1`)
-  await openssl(`req -new -config openssl.cnf ${newKey} -subj /CN=localhost -keyout tls.key -out tls.csr`)
-  await openssl(
-    `x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -set_serial ${Date.now()} -days 1 ` +
-      '-extfile openssl.cnf -extensions server -out tls.crt',
-  )
+  await issueCertificate(dir, 'tls', 'server', 'localhost')
   return {
     ca: await readFile(path.join(dir, 'ca.crt')),
     certFile: path.join(dir, 'tls.crt'),
     keyFile: path.join(dir, 'tls.key'),
+  }
+}
+
+let serial = Date.now()
+
+/**
+ * One more certificate signed by the CA that createTestCertificates made in
+ * `dir`: `NAME.crt` and `NAME.key`, for a server (localhost, 127.0.0.1) or a
+ * client (mTLS), with a serial number of its own, which it returns.
+ */
+export async function issueCertificate(
+  dir: string,
+  name: string,
+  kind: 'server' | 'client',
+  commonName: string,
+): Promise<{ certFile: string; keyFile: string; serial: bigint }> {
+  const openssl = (args: string) => run('openssl', args.split(' '), { cwd: dir })
+  serial += 1
+  await openssl(
+    `req -new -config openssl.cnf -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=${commonName} -keyout ${name}.key -out ${name}.csr`,
+  )
+  await openssl(
+    `x509 -req -in ${name}.csr -CA ca.crt -CAkey ca.key -set_serial ${serial} -days 1 ` +
+      `-extfile openssl.cnf -extensions ${kind} -out ${name}.crt`,
+  )
+  return {
+    certFile: path.join(dir, `${name}.crt`),
+    keyFile: path.join(dir, `${name}.key`),
+    serial: BigInt(serial),
   }
 }

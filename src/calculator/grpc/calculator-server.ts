@@ -17,6 +17,7 @@ import {
   protoLoaderOptions,
 } from '../../shared/proto.ts'
 import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
+import type { ServerTls } from '../../shared/tls/server-tls.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
 import { addCompatServices, compatServiceNames } from './compat/seed-services.ts'
@@ -42,6 +43,8 @@ export interface CalculatorServerOptions {
   /** Undefined when tracing is off: the call's own traceparent, if any, is then passed through as is. */
   tracing?: ActiveTracing | undefined
   limits: ConnectionLimits
+  /** TLS on every port it listens on (main and seed-compatible); undefined serves plaintext. */
+  tls?: ServerTls | undefined
 }
 
 export interface CalculatorServer {
@@ -104,7 +107,7 @@ function serverOptions(limits: ConnectionLimits): grpc.ServerOptions {
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
 
 export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
-  const { addService, log, metrics, addTimeoutMs, isClosing, tracing, limits } = options
+  const { addService, log, metrics, addTimeoutMs, isClosing, tracing, limits, tls } = options
   const packageDefinition = loadCalculatorPackage()
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
   const server = new grpc.Server(serverOptions(limits))
@@ -205,6 +208,7 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
         maxConnections: limits.maxConnections,
         handshakeTimeoutMs: limits.handshakeTimeoutMs,
         log,
+        tls,
       })
       listeners.push(listener)
       return listener.port

@@ -1,9 +1,11 @@
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { ErrorCodes } from '../errors.ts'
 import { httpErrorOf, httpStatusByCode } from '../http-status.ts'
 import type { Logger } from '../logger.ts'
 import { throttledCount } from '../throttled-count.ts'
+import type { ServerTls } from '../tls/server-tls.ts'
 import { useZodSchemas } from './openapi.ts'
 
 /** Connection limits, from the configuration (the README says what each bounds). */
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   limits: HttpLimits
   /** Requests above this are refused with 413 before they are parsed. */
   bodyLimitBytes?: number
+  /** HTTPS (mTLS if it requires client certificates) instead of HTTP; undefined serves plaintext. */
+  tls?: ServerTls | undefined
 }
 
 /** The whole request (headers and body) must have arrived by then; a socket with no traffic this long is closed. */
@@ -44,10 +48,15 @@ export function createHttpServer({
   log,
   limits,
   bodyLimitBytes = 64 * 1024,
+  tls,
 }: HttpServerOptions): FastifyInstance {
-  const dropped = throttledCount<'overLimit'>(log, 'HTTP connections closed: over the connection limit', {
-    maxConnections: limits.maxConnections,
-  })
+  const dropped = throttledCount<'overLimit' | 'noTls'>(
+    log,
+    tls === undefined
+      ? 'HTTP connections closed: over the connection limit'
+      : 'HTTP connections closed: over the connection limit, or a failed TLS handshake (not TLS, no valid client certificate, none in time)',
+    { maxConnections: limits.maxConnections },
+  )
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }),
     // Per-request lines would dominate the log under load; metrics count requests instead.
@@ -57,13 +66,16 @@ export function createHttpServer({
     // Our own node:http server, because Fastify passes on neither Node's
     // headersTimeout nor the interval at which Node enforces the timeouts.
     serverFactory: (handler) => {
-      const server = createServer(
+      const server = nodeServer(
         {
           headersTimeout: limits.handshakeTimeoutMs,
           requestTimeout: Math.max(requestTimeoutMs, limits.handshakeTimeoutMs),
           connectionsCheckingInterval: timeoutCheckIntervalMs,
         },
         handler,
+        tls,
+        limits.handshakeTimeoutMs,
+        () => dropped.add('noTls'),
       )
       server.keepAliveTimeout = keepAliveTimeoutMs
       server.setTimeout(requestTimeoutMs)
@@ -105,6 +117,44 @@ export function createHttpServer({
     return reply.code(answer.status).send({ error: answer.code, message: answer.message })
   })
   return useZodSchemas(app)
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void
+interface Timeouts {
+  headersTimeout?: number
+  requestTimeout: number
+  keepAliveTimeout?: number
+  connectionsCheckingInterval?: number
+}
+
+/**
+ * A node:http server, or with `tls` a node:https one with the same timeouts:
+ * the TLS handshake has `handshakeTimeoutMs` (Node's default is 120 s), and a
+ * reloaded certificate is what the next connection gets.
+ */
+export function nodeServer(
+  timeouts: Timeouts,
+  handler: Handler,
+  tls: ServerTls | undefined,
+  handshakeTimeoutMs: number,
+  onTlsError: () => void = () => {},
+): Server {
+  if (tls === undefined) return createServer(timeouts, handler)
+  const server = createHttpsServer(
+    {
+      ...timeouts,
+      ...tls.contextOptions(),
+      requestCert: tls.requireClientCert,
+      rejectUnauthorized: tls.requireClientCert,
+      handshakeTimeout: handshakeTimeoutMs,
+    },
+    handler,
+  )
+  const unsubscribe = tls.onReload(() => server.setSecureContext(tls.contextOptions()))
+  server.once('close', unsubscribe)
+  // A client that is not TLS, has no valid certificate or is too slow fails the handshake; Node closes the socket.
+  server.on('tlsClientError', onTlsError)
+  return server as unknown as Server
 }
 
 /** The port a listening server is bound to (the one picked when it was asked for port 0). */
