@@ -5,6 +5,7 @@ import { createSql } from '../shared/db.ts'
 import { createAdmin, ensureTopic } from '../shared/kafka.ts'
 import { ensureDatabase, migrate } from '../shared/migrate.ts'
 import { CalculatorClient } from './calculator-client.ts'
+import { authHeaders, authMetadata, requireAdminKey } from './credentials.ts'
 
 export interface Output {
   out: (line: string) => void
@@ -16,6 +17,7 @@ export async function addCommand(
   config: Config,
   args: { num1: string; num2: string; id?: string },
   io: Output,
+  apiKey?: string,
 ): Promise<number> {
   const client = new CalculatorClient(`${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`)
   try {
@@ -23,6 +25,7 @@ export async function addCommand(
       requestId: args.id ?? randomUUID(),
       num1: args.num1,
       num2: args.num2,
+      metadata: authMetadata(apiKey),
     })
     io.out(JSON.stringify(response))
     return 0
@@ -36,10 +39,10 @@ export async function addCommand(
 }
 
 /** `summa total`: GET /total from the aggregator. */
-export async function totalCommand(config: Config, io: Output): Promise<number> {
+export async function totalCommand(config: Config, io: Output, apiKey?: string): Promise<number> {
   const url = `http://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}/total`
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    const response = await fetch(url, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(5000) })
     const body = await response.text()
     if (!response.ok) {
       io.err(`GET ${url} answered ${response.status}: ${body}`)
@@ -90,11 +93,17 @@ export async function migrateCommand(
  * stored dead letter in the database. For development, together with deleting the broker's data:
  * the aggregator refuses offsets that belong to a topic that no longer exists.
  */
-export async function resetCommand(config: Config, io: Output, confirmed: boolean): Promise<number> {
+export async function resetCommand(
+  config: Config,
+  io: Output,
+  confirmed: boolean,
+  apiKey?: string,
+): Promise<number> {
   if (!confirmed) {
     io.err("summa reset deletes all of summa's data in the database; run it as `summa reset --yes`")
     return 2
   }
+  requireAdminKey(config, apiKey, 'summa reset')
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'summa-reset' })
   try {
     await sql`truncate add_requests, outbox, applied_events, partition_totals, dead_letters`

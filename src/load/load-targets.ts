@@ -1,6 +1,7 @@
 import http from 'node:http'
 import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient } from '../cli/calculator-client.ts'
+import { authHeaders, authMetadata } from '../cli/credentials.ts'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
 
 /** What one request ended with: a gRPC status name, `OK`, or `HTTP_<status>` and client-side codes. */
@@ -24,9 +25,13 @@ export class LoadTargets {
   readonly #clients: CalculatorClient[]
   readonly #agent: http.Agent
   readonly #httpBase: URL
+  readonly #metadata: grpc.Metadata
+  readonly #headers: Record<string, string>
   #next = 0
 
-  constructor(grpcAddress: string, httpBase: string, channels: number) {
+  constructor(grpcAddress: string, httpBase: string, channels: number, apiKey?: string) {
+    this.#metadata = authMetadata(apiKey)
+    this.#headers = authHeaders(apiKey)
     // A distinct channel option per client stops grpc-js from sharing one subchannel between them.
     this.#clients = Array.from(
       { length: channels },
@@ -38,7 +43,7 @@ export class LoadTargets {
 
   add(input: AddCallInput, deadlineMs: number): Promise<CallResult<AddResponse__Output>> {
     const client = this.#clients[this.#next++ % this.#clients.length]!
-    return client.add({ ...input, deadlineMs }).then(
+    return client.add({ ...input, deadlineMs, metadata: this.#metadata.clone() }).then(
       (value) => ({ code: 'OK', value }),
       (error: { code?: number }) => ({ code: grpc.status[error.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN' }),
     )
@@ -48,7 +53,7 @@ export class LoadTargets {
     return new Promise((resolve) => {
       const request = http.get(
         new URL(path, this.#httpBase),
-        { agent: this.#agent, timeout: timeoutMs },
+        { agent: this.#agent, timeout: timeoutMs, headers: this.#headers },
         (response) => {
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))

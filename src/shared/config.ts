@@ -69,6 +69,17 @@ const schema = z.object({
   SUMMA_GRPC_MAX_CONNECTION_AGE_MS: positiveInt.default(10 * 60_000),
   SUMMA_HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1000),
   SUMMA_SSE_MAX_CLIENTS: positiveInt.max(10_000).default(32),
+  // Authentication (docs/SECURITY.md). Keys are configured as `id:scope+scope:sha256hex`
+  // entries; the servers never see a key itself, only its hash.
+  SUMMA_AUTH: z.enum(['auto', 'off-behind-gateway']).default('auto'),
+  SUMMA_API_KEYS: z.string().optional(),
+  SUMMA_API_KEYS_FILE: z.string().min(1).optional(),
+  // Per client (API key id, or all anonymous callers together); 0 turns the limit off.
+  SUMMA_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(0),
+  // Requests a client may make at once above its rate; 0: one second's worth.
+  SUMMA_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(0),
+  // The key the CLI (`summa add`, `total`, `load`, `reset`, `dlq redrive`) sends; `--api-key` overrides it.
+  SUMMA_API_KEY: z.string().optional(),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
   // Observability: tracing is off unless asked for, and then costs nothing per request.
@@ -86,6 +97,9 @@ const schema = z.object({
 export type Config = Readonly<z.infer<typeof schema>>
 export type ConfigKey = keyof z.infer<typeof schema>
 
+/** Settings whose values are never repeated in a message. */
+const secretKeys: ReadonlySet<string> = new Set(['SUMMA_API_KEY', 'SUMMA_API_KEYS'])
+
 /** The names and defaults of every variable, for docs and their test. */
 export const configKeys = Object.keys(schema.shape) as ConfigKey[]
 
@@ -102,7 +116,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?')
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`
+      const shown = secretKeys.has(name) ? '(hidden)' : JSON.stringify(env[name])
+      return `${name}=${shown}: ${issue.message}`
     })
     throw new SummaError(ErrorCodes.INVALID_CONFIG, `invalid configuration: ${problems.join('; ')}`, {
       field: String(parsed.error.issues[0]?.path[0] ?? ''),
@@ -111,6 +126,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config = parsed.data
   config.SUMMA_DATA_DIR = path.resolve(config.SUMMA_DATA_DIR)
   return Object.freeze(config)
+}
+
+/** The per-client rate limit the settings describe (burst 0: one second's worth of requests). */
+export function rateLimitOf(config: Pick<Config, 'SUMMA_RATE_LIMIT_PER_SECOND' | 'SUMMA_RATE_LIMIT_BURST'>) {
+  const perSecond = config.SUMMA_RATE_LIMIT_PER_SECOND
+  const burst =
+    config.SUMMA_RATE_LIMIT_BURST > 0 ? config.SUMMA_RATE_LIMIT_BURST : Math.max(1, Math.ceil(perSecond))
+  return { perSecond, burst }
 }
 
 export function kafkaBrokers(config: Pick<Config, 'KAFKA_BOOTSTRAP_SERVERS'>): string[] {
