@@ -4,6 +4,7 @@ import http from 'node:http'
 import { describe, it } from 'node:test'
 import * as grpc from '@grpc/grpc-js'
 import { createApiKey } from '../../src/shared/auth/api-keys.ts'
+import { publicPaths } from '../../src/shared/http/require-scope.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { healthCheck, rejectsWithStatus } from '../helpers/grpc.ts'
 import { spawnSumma } from '../helpers/processes.ts'
@@ -178,6 +179,14 @@ describe('authentication and authorization', () => {
 
     for (const route of ['/health/live', '/metrics', '/openapi.json'])
       assert.equal((await get(httpPort, route)).status, 200, route)
+    // The published contract says which routes need no key, and says it right.
+    const document = JSON.parse((await get(httpPort, '/openapi.json')).text) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>
+    }
+    const open = Object.entries(document.paths)
+      .filter(([, methods]) => Object.values(methods).every((operation) => operation.security?.length === 0))
+      .map(([route]) => route)
+    assert.deepEqual(open.sort(), [...publicPaths].sort())
     await eventually(async () => assert.equal((await get(httpPort, '/health')).status, 200))
   })
 
