@@ -74,6 +74,15 @@ const schema = z.object({
   SUMMA_AUTH: z.enum(['auto', 'off-behind-gateway']).default('auto'),
   SUMMA_API_KEYS: z.string().optional(),
   SUMMA_API_KEYS_FILE: z.string().min(1).optional(),
+  // JWTs from an identity provider, besides or instead of API keys: its JWKS (a URL or a file),
+  // and the issuer and audience a token must name.
+  SUMMA_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .optional(),
+  SUMMA_JWKS_FILE: z.string().min(1).optional(),
+  SUMMA_JWT_ISSUER: z.string().min(1).optional(),
+  SUMMA_JWT_AUDIENCE: z.string().min(1).optional(),
   // Per client (API key id, or all anonymous callers together); 0 turns the limit off.
   SUMMA_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(0),
   // Requests a client may make at once above its rate; 0: one second's worth.

@@ -30,17 +30,20 @@ export function authorizedCalls(guard: AccessGuard): grpc.ServerInterceptor {
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
             const header = metadata.get('authorization')[0]
-            const decision = guard.check(typeof header === 'string' ? header : undefined, 'add')
-            if (decision.ok) {
-              nextMetadata(metadata)
-              return
-            }
-            refused = true
-            const { code, details } = toGrpcError(decision.error)
-            const trailers = new grpc.Metadata()
-            if (decision.retryAfterMs !== undefined)
-              trailers.set(retryAfterMetadataKey, String(decision.retryAfterMs))
-            intercepting.sendStatus({ code, details, metadata: trailers })
+            // Until this settles (a JWT may need the issuer's keys fetched), grpc-js holds
+            // back what arrives after the headers; a refused call never passes them on.
+            void guard.check(typeof header === 'string' ? header : undefined, 'add').then((decision) => {
+              if (decision.ok) {
+                nextMetadata(metadata)
+                return
+              }
+              refused = true
+              const { code, details } = toGrpcError(decision.error)
+              const trailers = new grpc.Metadata()
+              if (decision.retryAfterMs !== undefined)
+                trailers.set(retryAfterMetadataKey, String(decision.retryAfterMs))
+              intercepting.sendStatus({ code, details, metadata: trailers })
+            })
           },
           // The handler never started: what the client still sends is dropped.
           onReceiveMessage: (message, nextMessage) => {

@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client'
 import { ErrorCodes, SummaError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { type ApiKeyEntry, findApiKey, type Scope } from './api-keys.ts'
+import { JwtVerifier, looksLikeJwt } from './jwt-tokens.ts'
 import type { AccessMode } from './protected-mode.ts'
 import { TokenBuckets } from './token-bucket.ts'
 
@@ -9,6 +10,12 @@ import { TokenBuckets } from './token-bucket.ts'
 export const anonymousClient = 'anonymous'
 /** The client label of calls whose credentials were missing or unknown: who called is not known. */
 const unknownClient = 'unknown'
+/**
+ * The client label of every call made with a JWT: subjects come from the
+ * issuer, not from summa's configuration, so they would not bound the label
+ * set. Rate limits still apply per subject.
+ */
+const jwtClient = 'jwt'
 
 export type AccessDecision =
   | { ok: true; client: string }
@@ -30,18 +37,21 @@ export interface RateLimit {
  */
 export class AccessGuard {
   readonly #keys: readonly ApiKeyEntry[] | undefined
+  readonly #jwt: JwtVerifier | undefined
   readonly #buckets: TokenBuckets | undefined
   readonly #requests: Counter<'client' | 'outcome'>
 
   constructor(options: { mode: AccessMode; rateLimit: RateLimit; registry: Registry }) {
-    this.#keys = options.mode.kind === 'keys' ? options.mode.keys : undefined
+    const mode = options.mode
+    this.#keys = mode.kind === 'credentials' ? mode.keys : undefined
+    this.#jwt = mode.kind === 'credentials' && mode.jwt !== undefined ? new JwtVerifier(mode.jwt) : undefined
     this.#buckets =
       options.rateLimit.perSecond > 0
         ? new TokenBuckets({ perSecond: options.rateLimit.perSecond, burst: options.rateLimit.burst })
         : undefined
     this.#requests = new Counter({
       name: 'summa_client_requests_total',
-      help: 'Calls to protected APIs by client (API key id, "anonymous" when keys are off, "unknown" for missing or unknown keys) and outcome (allowed, unauthenticated, forbidden, rate_limited).',
+      help: 'Calls to protected APIs by client (API key id, "jwt" for tokens, "anonymous" when credentials are off, "unknown" for missing or refused credentials) and outcome (allowed, unauthenticated, forbidden, rate_limited).',
       labelNames: ['client', 'outcome'],
       registers: [options.registry],
     })
@@ -52,33 +62,38 @@ export class AccessGuard {
     return this.#keys !== undefined
   }
 
-  /** `authorization`: the header's value as sent (`Bearer KEY`, or `Basic` with the key as password). */
-  check(authorization: string | undefined, scope: Scope): AccessDecision {
+  /** `authorization`: the header's value as sent (`Bearer KEY` or `Bearer JWT`, or `Basic` with the key as password). */
+  async check(authorization: string | undefined, scope: Scope): Promise<AccessDecision> {
     let client = anonymousClient
+    let bucket = anonymousClient
     if (this.#keys !== undefined) {
-      const key = presentedKey(authorization)
-      const entry = key === undefined ? undefined : findApiKey(this.#keys, key)
-      if (entry === undefined) {
+      const token = presentedKey(authorization)
+      const identity = token === undefined ? undefined : await this.#identify(token)
+      if (identity === undefined || identity instanceof SummaError) {
         this.#requests.inc({ client: unknownClient, outcome: 'unauthenticated' })
-        const why = key === undefined ? 'no API key was sent' : 'the API key is not known'
-        return {
-          ok: false,
-          error: new SummaError(
+        const error =
+          identity ??
+          new SummaError(
             ErrorCodes.UNAUTHENTICATED,
-            `${why}; send one as "authorization: Bearer KEY"`,
-          ),
-        }
+            `${token === undefined ? 'no API key was sent' : 'the API key is not known'}; send one as "authorization: Bearer KEY"`,
+          )
+        return { ok: false, error }
       }
-      client = entry.id
-      if (!entry.scopes.has(scope)) {
+      client = identity.client
+      bucket = identity.bucket
+      if (!identity.scopes.has(scope)) {
         this.#requests.inc({ client, outcome: 'forbidden' })
+        const who =
+          client === jwtClient
+            ? `the token of ${JSON.stringify(identity.bucket.slice(4))}`
+            : `API key ${client}`
         return {
           ok: false,
-          error: new SummaError(ErrorCodes.PERMISSION_DENIED, `API key ${client} lacks the ${scope} scope`),
+          error: new SummaError(ErrorCodes.PERMISSION_DENIED, `${who} lacks the ${scope} scope`),
         }
       }
     }
-    const waitMs = this.#buckets?.take(client) ?? 0
+    const waitMs = this.#buckets?.take(bucket) ?? 0
     if (waitMs > 0) {
       this.#requests.inc({ client, outcome: 'rate_limited' })
       return {
@@ -92,6 +107,22 @@ export class AccessGuard {
     }
     this.#requests.inc({ client, outcome: 'allowed' })
     return { ok: true, client }
+  }
+
+  /** Who a token is: an API key, or a JWT when a JWKS is configured; undefined for an unknown key. */
+  async #identify(
+    token: string,
+  ): Promise<{ client: string; bucket: string; scopes: ReadonlySet<Scope> } | SummaError | undefined> {
+    if (this.#jwt !== undefined && looksLikeJwt(token)) {
+      try {
+        const verified = await this.#jwt.verify(token)
+        return { client: jwtClient, bucket: `jwt:${verified.subject}`, scopes: verified.scopes }
+      } catch (error) {
+        return SummaError.from(error)
+      }
+    }
+    const entry = findApiKey(this.#keys ?? [], token)
+    return entry === undefined ? undefined : { client: entry.id, bucket: entry.id, scopes: entry.scopes }
   }
 }
 
@@ -111,8 +142,17 @@ export function presentedKey(authorization: string | undefined): string | undefi
 export function logAccessMode(log: Logger, mode: AccessMode, rateLimit: RateLimit): void {
   const limit =
     rateLimit.perSecond > 0 ? { rateLimitPerSecond: rateLimit.perSecond, burst: rateLimit.burst } : {}
-  if (mode.kind === 'keys')
-    log.info({ keyIds: mode.keys.map((key) => key.id), ...limit }, 'authentication on: API keys required')
+  if (mode.kind === 'credentials')
+    log.info(
+      {
+        keyIds: mode.keys.map((key) => key.id),
+        ...(mode.jwt === undefined ? {} : { jwtIssuer: mode.jwt.issuer, jwtAudience: mode.jwt.audience }),
+        ...limit,
+      },
+      mode.jwt === undefined
+        ? 'authentication on: API keys required'
+        : 'authentication on: API keys or JWTs required',
+    )
   else if (mode.why === 'gateway')
     log.warn(
       { ...limit },

@@ -63,8 +63,8 @@ describe('protected mode', () => {
       { ...none, SUMMA_HOST: '0.0.0.0', SUMMA_API_KEYS: a.entry, SUMMA_API_KEYS_FILE: '/keys' },
       () => `${b.entry}\n`,
     )
-    assert.equal(mode.kind, 'keys')
-    assert.deepEqual(mode.kind === 'keys' ? mode.keys.map((key) => key.id) : [], ['a', 'b'])
+    assert.equal(mode.kind, 'credentials')
+    assert.deepEqual(mode.kind === 'credentials' ? mode.keys.map((key) => key.id) : [], ['a', 'b'])
     assert.throws(
       () =>
         accessModeOf({

@@ -28,4 +28,14 @@ describe('TokenBuckets', () => {
     assert.equal(buckets.take('a'), 0)
     assert.equal(buckets.take('a'), 1000)
   })
+
+  it('holds at most maxClients buckets, dropping the one used longest ago', () => {
+    const buckets = new TokenBuckets({ perSecond: 1, burst: 1, maxClients: 2, now: () => 0 })
+    assert.equal(buckets.take('a'), 0)
+    assert.equal(buckets.take('b'), 0)
+    assert.equal(buckets.take('a'), 1000, 'a used again: b is now the oldest')
+    assert.equal(buckets.take('c'), 0, 'b dropped')
+    assert.equal(buckets.take('a'), 1000, 'a kept')
+    assert.equal(buckets.take('b'), 0, 'b starts again full')
+  })
 })

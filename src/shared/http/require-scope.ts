@@ -29,7 +29,7 @@ export function requireScope(app: FastifyInstance, guard: AccessGuard, scope: Sc
   app.addHook('onRequest', async (request, reply) => {
     const path = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? request.url
     if (publicPaths.has(path)) return
-    const decision = guard.check(request.headers.authorization, scope)
+    const decision = await guard.check(request.headers.authorization, scope)
     if (decision.ok) return
     const answer = httpErrorOf(decision.error)
     const code = decision.error.code
