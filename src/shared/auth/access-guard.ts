@@ -57,11 +57,6 @@ export class AccessGuard {
     })
   }
 
-  /** False when no credentials are required (protected mode let summa run open). */
-  get required(): boolean {
-    return this.#keys !== undefined
-  }
-
   /** `authorization`: the header's value as sent (`Bearer KEY` or `Bearer JWT`, or `Basic` with the key as password). */
   async check(authorization: string | undefined, scope: Scope): Promise<AccessDecision> {
     let client = anonymousClient

@@ -25,6 +25,7 @@ describe('API keys', () => {
       `a:add:${key}`,
       `a:write:${'0'.repeat(64)}`,
       `a:add:${'0'.repeat(64)},a:read:${'1'.repeat(64)}`,
+      `jwt:add:${'0'.repeat(64)}`,
     ]) {
       assert.throws(
         () => parseApiKeyEntries(text, 'SUMMA_API_KEYS'),

@@ -22,6 +22,8 @@ export interface ApiKeyEntry {
 /** Prefixed so that a key is recognisable in a secret scanner and in a misplaced paste. */
 const keyPrefix = 'summa_'
 const idPattern = /^[a-zA-Z0-9._-]{1,64}$/
+/** The metrics' names for callers that are not a key (access-guard.ts). */
+const reservedIds: ReadonlySet<string> = new Set(['anonymous', 'unknown', 'jwt'])
 
 /** The SHA-256 of a key as it is configured (lower-case hex). */
 export function hashApiKey(key: string): string {
@@ -30,7 +32,11 @@ export function hashApiKey(key: string): string {
 
 /** A new random key and the entry that configures it. */
 export function createApiKey(id: string, keyScopes: readonly Scope[]): { key: string; entry: string } {
-  if (!idPattern.test(id)) throw new SummaError(ErrorCodes.INVALID_ARGUMENT, `key id must match ${idPattern}`)
+  if (!idPattern.test(id) || reservedIds.has(id))
+    throw new SummaError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `key id must match ${idPattern} and be none of ${[...reservedIds].join(', ')}`,
+    )
   const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`
   return { key, entry: `${id}:${[...new Set(keyScopes)].join('+')}:${hashApiKey(key)}` }
 }
@@ -63,6 +69,7 @@ export function parseApiKeyEntries(text: string, source: string): ApiKeyEntry[] 
     if (parts.length !== 3) fail('is not id:scope+scope:sha256hex')
     const [id, scopeList, hash] = parts as [string, string, string]
     if (!idPattern.test(id)) fail(`has an id that does not match ${idPattern}`)
+    if (reservedIds.has(id)) fail(`has the id ${id}, which metrics use for callers without a key`)
     if (!/^[0-9a-f]{64}$/i.test(hash)) fail('has no SHA-256 (64 hex digits) as its third part')
     const named = scopeList.split('+')
     const bad = named.find((scope) => !isScope(scope))
