@@ -2,6 +2,7 @@
 //   k6 run k6/add-grpc.js                          ramping arrival rate (open model)
 //   k6 run -e SCENARIO=vus k6/add-grpc.js          ramping virtual users with think time (closed model)
 //   k6 run -e GRPC=127.0.0.1:9090 -e PEAK=2000 k6/add-grpc.js
+//   k6 run -e SUMMA_API_KEY=summa_… k6/add-grpc.js   when API keys are configured (add scope)
 // Thresholds make k6 exit non-zero when breached, as `summa load --max-p99` does.
 import grpc from 'k6/net/grpc'
 import { check, sleep } from 'k6'
@@ -11,6 +12,8 @@ import { randomIntBetween, uuidv4 } from 'https://jslib.k6.io/k6-utils/1.4.0/ind
 const target = __ENV.GRPC || '127.0.0.1:9090'
 const peak = Number(__ENV.PEAK || 1000)
 const duplicateRatio = Number(__ENV.DUPLICATES || 0.05)
+// Sent as `authorization: Bearer` metadata; without it, a server with API keys answers UNAUTHENTICATED.
+const metadata = __ENV.SUMMA_API_KEY ? { authorization: `Bearer ${__ENV.SUMMA_API_KEY}` } : {}
 
 const scenarios = rampingScenarios({
   peakRate: peak,
@@ -42,7 +45,7 @@ export default function () {
     request = { request_id: uuidv4(), num1: String(randomIntBetween(-1e6, 1e6)), num2: String(randomIntBetween(-1e6, 1e6)) }
     if (recent.length < 100) recent.push(request)
   }
-  const response = client.invoke('summa.v1.CalculatorService/Add', request, { timeout: '5s' })
+  const response = client.invoke('summa.v1.CalculatorService/Add', request, { timeout: '5s', metadata })
   check(response, {
     'status OK': (r) => r && r.status === grpc.StatusOK,
     'sum is right': (r) => r && r.message && BigInt(r.message.sum) === BigInt(request.num1) + BigInt(request.num2),

@@ -8,6 +8,8 @@ import { rampingScenarios, selectedScenario } from './scenarios.js'
 
 const base = __ENV.HTTP || 'http://127.0.0.1:8080'
 const peak = Number(__ENV.PEAK || 500)
+// GET /total needs a key with the read scope when API keys are configured; /health never does.
+const headers = __ENV.SUMMA_API_KEY ? { authorization: `Bearer ${__ENV.SUMMA_API_KEY}` } : {}
 
 const scenarios = rampingScenarios({
   peakRate: peak,
@@ -28,7 +30,7 @@ export const options = {
 export default function () {
   // Randomized endpoints: mostly the total, sometimes health.
   if (Math.random() < 0.9) {
-    const response = http.get(`${base}/total`, { tags: { endpoint: 'total' } })
+    const response = http.get(`${base}/total`, { headers, tags: { endpoint: 'total' } })
     check(response, {
       'total 200': (r) => r.status === 200,
       'total is an integer string': (r) => /^-?\d+$/.test(r.json('total')),

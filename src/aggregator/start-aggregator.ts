@@ -1,10 +1,13 @@
 import { outboxBacklog } from '../relay/db/claim-pending.ts'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
+import { accessModeOf } from '../shared/auth/protected-mode.ts'
+import { type Config, kafkaBrokers, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
+import { requireScope } from '../shared/http/require-scope.ts'
 import { httpStatusByCode } from '../shared/http-status.ts'
 import {
   createAdmin,
@@ -62,6 +65,8 @@ export async function startAggregator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningAggregator> {
+  // Protected mode: decided before anything is opened, so a refusal leaves nothing behind.
+  const accessMode = accessModeOf(config)
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
@@ -81,6 +86,9 @@ export async function startAggregator(
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('aggregator')
+  const rateLimit = rateLimitOf(config)
+  const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })
+  logAccessMode(log, accessMode, rateLimit)
   const lag = new ConsumerLag({ admin, sql, topic })
   const metrics = createAggregatorMetrics(registry, () => lag.read())
   const progress = new PartitionProgress()
@@ -180,6 +188,8 @@ export async function startAggregator(
       handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
     },
   })
+  // Before any route: every route but health, metrics and the contract needs the read scope.
+  requireScope(http, guard, 'read')
   // Before any route: it collects their schemas into GET /openapi.json.
   await registerOpenApi(http)
   registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })

@@ -21,8 +21,11 @@ Usage:
                                     send dead letters that decode now back to their topic
   summa load [options]              drive load and report latency (summa load --help)
   summa health URL [--timeout-ms N] exit 0 when URL answers 2xx (a container healthcheck)
+  summa keys create --scopes add,read [--id NAME]
+                                    make an API key; prints it once and the entry to configure
   summa --version                   print the version
 
+add, total, load, reset and dlq take --api-key KEY (else SUMMA_API_KEY) when API keys are configured.
 Configuration comes from environment variables; see the README for each and its default.`
 
 const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) }
@@ -33,7 +36,7 @@ const io = { out: (line: string) => console.log(line), err: (line: string) => co
 const commands = () => import('../cli/commands.ts')
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv
+  const [command, ...commandArgs] = argv
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     io.out(usage)
     return command === undefined ? 2 : 0
@@ -44,6 +47,9 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig(process.env)
+  // Every client command takes the key the same way; taken out before each parses its own options.
+  const { takeApiKey } = await import('../cli/credentials.ts')
+  const { apiKey, args: rest } = takeApiKey(commandArgs, config)
   if (isServiceName(command)) {
     await runService(command, config)
     return -1 // the service owns the process from here; it exits on a signal
@@ -54,11 +60,15 @@ async function main(argv: string[]): Promise<number> {
       return runUp(config, process.env)
     }
     case 'add':
-      return addCommandFromArgs(config, rest)
+      return addCommandFromArgs(config, rest, apiKey)
     case 'total':
-      return (await commands()).totalCommand(config, io)
+      return (await commands()).totalCommand(config, io, apiKey)
     case 'reset':
-      return (await commands()).resetCommand(config, io, rest.includes('--yes'))
+      return (await commands()).resetCommand(config, io, rest.includes('--yes'), apiKey)
+    case 'keys': {
+      const { keysCommand } = await import('../cli/keys-command.ts')
+      return keysCommand(rest, io)
+    }
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
       return (await commands()).migrateCommand(config, io, { topics: values['no-topics'] !== true })
@@ -90,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
         io.err('usage: summa dlq redrive [--skip-invalid] [--dry-run]')
         return 2
       }
+      const { requireAdminKey } = await import('../cli/credentials.ts')
+      requireAdminKey(config, apiKey, 'summa dlq redrive')
       const { dlqRedriveCommand } = await import('../cli/dlq-command.ts')
       return dlqRedriveCommand(
         config,
@@ -113,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'load': {
       const { loadCommand } = await import('../load/load-command.ts')
-      return loadCommand(config, rest, {
+      return loadCommand(config, rest, apiKey, {
         ...io,
         progress: (line) => process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`),
       })
@@ -125,7 +137,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Parsed by hand: `summa add -5 3` must read -5 as a number, not as an option. */
-async function addCommandFromArgs(config: Config, args: string[]): Promise<number> {
+async function addCommandFromArgs(
+  config: Config,
+  args: string[],
+  apiKey: string | undefined,
+): Promise<number> {
   const numbers: string[] = []
   let id: string | undefined
   for (let i = 0; i < args.length; i++) {
@@ -153,6 +169,7 @@ async function addCommandFromArgs(config: Config, args: string[]): Promise<numbe
     config,
     { num1: numbers[0]!, num2: numbers[1]!, ...(id === undefined ? {} : { id }) },
     io,
+    apiKey,
   )
 }
 

@@ -1,4 +1,6 @@
-import type { Config } from '../shared/config.ts'
+import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
+import { accessModeOf } from '../shared/auth/protected-mode.ts'
+import { type Config, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
@@ -39,6 +41,8 @@ export async function startCalculator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningCalculator> {
+  // Protected mode: decided before anything is opened, so a refusal leaves nothing behind.
+  const accessMode = accessModeOf(config)
   const tracing = await startServiceTracing(config, 'calculator', lifecycle, hooks)
   const sql = createSql({
     url: config.DATABASE_URL,
@@ -52,6 +56,9 @@ export async function startCalculator(
 
   const registry = createRegistry('calculator')
   const metrics = createCalculatorMetrics(registry)
+  const rateLimit = rateLimitOf(config)
+  const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })
+  logAccessMode(log, accessMode, rateLimit)
   // PostgreSQL down: refuse Adds at once (UNAVAILABLE) instead of queueing them behind it.
   const postgresBreaker = createPostgresBreaker(
     (rows: AcceptRow[]) => {
@@ -90,6 +97,7 @@ export async function startCalculator(
     addTimeoutMs: config.SUMMA_ADD_TIMEOUT_MS,
     isClosing: () => lifecycle.closing,
     tracing: tracing.active,
+    guard,
     limits: {
       maxConnections: config.SUMMA_GRPC_MAX_CONNECTIONS,
       maxConcurrentStreams: config.SUMMA_GRPC_MAX_CONCURRENT_STREAMS,

@@ -7,6 +7,7 @@ import { ensureDatabase, migrate } from '../shared/migrate.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { clientTlsOf } from '../shared/tls/tls-settings.ts'
 import { CalculatorClient, channelCredentialsOf } from './calculator-client.ts'
+import { authHeaders, authMetadata, requireAdminKey } from './credentials.ts'
 import { httpGet } from './http-get.ts'
 
 export interface Output {
@@ -19,6 +20,7 @@ export async function addCommand(
   config: Config,
   args: { num1: string; num2: string; id?: string },
   io: Output,
+  apiKey?: string,
 ): Promise<number> {
   const client = new CalculatorClient(
     `${config.SUMMA_HOST}:${config.SUMMA_GRPC_PORT}`,
@@ -30,6 +32,7 @@ export async function addCommand(
       requestId: args.id ?? randomUUID(),
       num1: args.num1,
       num2: args.num2,
+      metadata: authMetadata(apiKey),
     })
     io.out(JSON.stringify(response))
     return 0
@@ -43,11 +46,11 @@ export async function addCommand(
 }
 
 /** `summa total`: GET /total from the aggregator. */
-export async function totalCommand(config: Config, io: Output): Promise<number> {
+export async function totalCommand(config: Config, io: Output, apiKey?: string): Promise<number> {
   const tls = clientTlsOf(config)
   const url = `${tls === undefined ? 'http' : 'https'}://${config.SUMMA_HOST}:${config.SUMMA_HTTP_PORT}/total`
   try {
-    const { status, body } = await httpGet(url, { tls, timeoutMs: 5000 })
+    const { status, body } = await httpGet(url, { tls, timeoutMs: 5000, headers: authHeaders(apiKey) })
     if (status !== 200) {
       io.err(`GET ${url} answered ${status}: ${body}`)
       return 1
@@ -102,11 +105,17 @@ export async function migrateCommand(
  * stored dead letter in the database. For development, together with deleting the broker's data:
  * the aggregator refuses offsets that belong to a topic that no longer exists.
  */
-export async function resetCommand(config: Config, io: Output, confirmed: boolean): Promise<number> {
+export async function resetCommand(
+  config: Config,
+  io: Output,
+  confirmed: boolean,
+  apiKey?: string,
+): Promise<number> {
   if (!confirmed) {
     io.err("summa reset deletes all of summa's data in the database; run it as `summa reset --yes`")
     return 2
   }
+  requireAdminKey(config, apiKey, 'summa reset')
   const sql = createSql({
     url: config.DATABASE_URL,
     poolSize: 1,

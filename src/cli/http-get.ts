@@ -6,6 +6,8 @@ export interface HttpGetOptions {
   /** For https:// URLs: the CA to trust (else the system's) and the certificate to present (mTLS). */
   tls?: ClientTlsFiles | undefined
   timeoutMs: number
+  /** Request headers (the API key's `authorization`). */
+  headers?: Record<string, string>
 }
 
 /**
@@ -14,12 +16,12 @@ export interface HttpGetOptions {
  */
 export function httpGet(
   url: string,
-  { tls, timeoutMs }: HttpGetOptions,
+  { tls, timeoutMs, headers }: HttpGetOptions,
 ): Promise<{ status: number; body: string }> {
   const secure = url.startsWith('https:')
   const get = secure ? https.get : http.get
   return new Promise((resolve, reject) => {
-    const request = get(url, { ...(secure ? tls : {}), timeout: timeoutMs }, (response) => {
+    const request = get(url, { ...(secure ? tls : {}), timeout: timeoutMs, headers }, (response) => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {

@@ -15,7 +15,12 @@ export interface LoadIo {
  * `summa load …`: runs the profile, prints the report, exits 1 when a threshold
  * was breached (2 on a usage error). Ctrl-C stops sending and still reports.
  */
-export async function loadCommand(config: Config, args: string[], io: LoadIo): Promise<number> {
+export async function loadCommand(
+  config: Config,
+  args: string[],
+  apiKey: string | undefined,
+  io: LoadIo,
+): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     io.out(loadUsage)
     return 0
@@ -38,16 +43,19 @@ export async function loadCommand(config: Config, args: string[], io: LoadIo): P
   const onSignal = (): void => stop.abort()
   process.once('SIGINT', onSignal)
   try {
-    const report = await runLoad(options, {
-      signal: stop.signal,
-      onSecond: options.progress
-        ? (point, stats) =>
-            io.progress(
-              `t=${point.second}s sent=${point.sent}/s ok=${point.ok}/s errors=${point.errors}/s ` +
-                `p99=${point.p99Ms.toFixed(1)}ms in-flight=${stats.inFlight} total ok=${stats.ok} errors=${stats.errors}`,
-            )
-        : undefined,
-    })
+    const report = await runLoad(
+      { ...options, ...(apiKey === undefined ? {} : { apiKey }) },
+      {
+        signal: stop.signal,
+        onSecond: options.progress
+          ? (point, stats) =>
+              io.progress(
+                `t=${point.second}s sent=${point.sent}/s ok=${point.ok}/s errors=${point.errors}/s ` +
+                  `p99=${point.p99Ms.toFixed(1)}ms in-flight=${stats.inFlight} total ok=${stats.ok} errors=${stats.errors}`,
+              )
+          : undefined,
+      },
+    )
     io.out(formatReport(report))
     return report.passed ? 0 : 1
   } finally {

@@ -52,6 +52,8 @@ export interface LoadOptions {
   progress: boolean
   /** Also measure end-to-end latency (Add answered → visible in GET /total) with probe Adds. */
   e2eProbe: boolean
+  /** Sent with every request (`authorization: Bearer`): from --api-key or SUMMA_API_KEY. */
+  apiKey?: string
 }
 
 export const loadUsage = `summa load: drive Add, GET /total and health traffic and report latency.
@@ -73,7 +75,8 @@ export const loadUsage = `summa load: drive Add, GET /total and health traffic a
   --json FILE               write the final report as JSON
   --e2e-probe               measure Add → visible in GET /total with probe Adds
   --quiet                   no live progress line
-  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT)`
+  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT)
+  --api-key KEY             sent with every request (default SUMMA_API_KEY); needs the add and read scopes`
 
 export function parseDurationMs(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())

@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient, channelCredentialsOf } from '../cli/calculator-client.ts'
+import { authHeaders, authMetadata } from '../cli/credentials.ts'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
 import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
 
@@ -26,11 +27,23 @@ export class LoadTargets {
   readonly #clients: CalculatorClient[]
   readonly #agent: http.Agent
   readonly #httpBase: URL
+  readonly #metadata: grpc.Metadata
+  readonly #headers: Record<string, string>
   #next = 0
 
-  /** `tls`: gRPC over TLS, and what an https:// `httpBase` trusts and presents; undefined for plaintext gRPC. */
-  constructor(grpcAddress: string, httpBase: string, channels: number, tls?: ClientTlsFiles) {
+  /**
+   * `tls`: gRPC over TLS, and what an https:// `httpBase` trusts and presents (undefined: plaintext);
+   * `apiKey`: sent as `authorization: Bearer` on every call.
+   */
+  constructor(
+    grpcAddress: string,
+    httpBase: string,
+    channels: number,
+    { tls, apiKey }: { tls?: ClientTlsFiles | undefined; apiKey?: string | undefined } = {},
+  ) {
     const credentials = channelCredentialsOf(tls)
+    this.#metadata = authMetadata(apiKey)
+    this.#headers = authHeaders(apiKey)
     // A distinct channel option per client stops grpc-js from sharing one subchannel between them.
     this.#clients = Array.from(
       { length: channels },
@@ -45,7 +58,7 @@ export class LoadTargets {
 
   add(input: AddCallInput, deadlineMs: number): Promise<CallResult<AddResponse__Output>> {
     const client = this.#clients[this.#next++ % this.#clients.length]!
-    return client.add({ ...input, deadlineMs }).then(
+    return client.add({ ...input, deadlineMs, metadata: this.#metadata.clone() }).then(
       (value) => ({ code: 'OK', value }),
       (error: { code?: number }) => ({ code: grpc.status[error.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN' }),
     )
@@ -55,7 +68,7 @@ export class LoadTargets {
     return new Promise((resolve) => {
       const request = (this.#httpBase.protocol === 'https:' ? https : http).get(
         new URL(path, this.#httpBase),
-        { agent: this.#agent, timeout: timeoutMs },
+        { agent: this.#agent, timeout: timeoutMs, headers: this.#headers },
         (response) => {
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -18,7 +18,10 @@ export interface RunLoadHooks {
 
 /** Runs one load profile against a live system and returns its report. */
 export async function runLoad(options: LoadOptions, hooks: RunLoadHooks = {}): Promise<LoadReport> {
-  const targets = new LoadTargets(options.grpcAddress, options.httpBase, options.channels, options.tls)
+  const targets = new LoadTargets(options.grpcAddress, options.httpBase, options.channels, {
+    tls: options.tls,
+    apiKey: options.apiKey,
+  })
   const ledger = options.ledgerFile === undefined ? undefined : new LedgerWriter(options.ledgerFile)
   const stats = new LoadStats()
   const traffic = new AddTraffic({

@@ -72,6 +72,26 @@ const schema = z.object({
   SUMMA_GRPC_MAX_CONNECTION_AGE_MS: positiveInt.default(10 * 60_000),
   SUMMA_HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1000),
   SUMMA_SSE_MAX_CLIENTS: positiveInt.max(10_000).default(32),
+  // Authentication (docs/SECURITY.md). Keys are configured as `id:scope+scope:sha256hex`
+  // entries; the servers never see a key itself, only its hash.
+  SUMMA_AUTH: z.enum(['auto', 'off-behind-gateway']).default('auto'),
+  SUMMA_API_KEYS: z.string().optional(),
+  SUMMA_API_KEYS_FILE: z.string().min(1).optional(),
+  // JWTs from an identity provider, besides or instead of API keys: its JWKS (a URL or a file),
+  // and the issuer and audience a token must name.
+  SUMMA_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .optional(),
+  SUMMA_JWKS_FILE: z.string().min(1).optional(),
+  SUMMA_JWT_ISSUER: z.string().min(1).optional(),
+  SUMMA_JWT_AUDIENCE: z.string().min(1).optional(),
+  // Per client (API key id, or all anonymous callers together); 0 turns the limit off.
+  SUMMA_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(0),
+  // Requests a client may make at once above its rate; 0: one second's worth.
+  SUMMA_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(0),
+  // The key the CLI (`summa add`, `total`, `load`, `reset`, `dlq redrive`) sends; `--api-key` overrides it.
+  SUMMA_API_KEY: z.string().optional(),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
   // Observability: tracing is off unless asked for, and then costs nothing per request.
@@ -165,6 +185,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config = parsed.data
   config.SUMMA_DATA_DIR = path.resolve(config.SUMMA_DATA_DIR)
   return Object.freeze(config)
+}
+
+/** The per-client rate limit the settings describe (burst 0: one second's worth of requests). */
+export function rateLimitOf(config: Pick<Config, 'SUMMA_RATE_LIMIT_PER_SECOND' | 'SUMMA_RATE_LIMIT_BURST'>) {
+  const perSecond = config.SUMMA_RATE_LIMIT_PER_SECOND
+  const burst =
+    config.SUMMA_RATE_LIMIT_BURST > 0 ? config.SUMMA_RATE_LIMIT_BURST : Math.max(1, Math.ceil(perSecond))
+  return { perSecond, burst }
 }
 
 export function kafkaBrokers(config: Pick<Config, 'KAFKA_BOOTSTRAP_SERVERS'>): string[] {

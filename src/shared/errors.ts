@@ -20,6 +20,12 @@ export const ErrorCodes = {
   UNAVAILABLE: 'UNAVAILABLE',
   /** The caller's deadline passed or it cancelled; the outcome may or may not have been recorded. */
   DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
+  /** No credentials, or credentials summa does not know: who is calling is unknown. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The credentials are valid but lack the scope this operation needs. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  /** The client is over its request rate; the answer says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** The process is shutting down and accepts no new work. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** Configuration is invalid; start-up stops. */
@@ -42,6 +48,7 @@ const retriable: ReadonlySet<ErrorCode> = new Set([
   ErrorCodes.UNAVAILABLE,
   ErrorCodes.DEADLINE_EXCEEDED,
   ErrorCodes.SHUTTING_DOWN,
+  ErrorCodes.RATE_LIMITED,
 ])
 
 export interface SummaErrorOptions {

@@ -10,6 +10,9 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   [ErrorCodes.TOO_LARGE]: 413,
   [ErrorCodes.UNAVAILABLE]: 503,
   [ErrorCodes.DEADLINE_EXCEEDED]: 504,
+  [ErrorCodes.UNAUTHENTICATED]: 401,
+  [ErrorCodes.PERMISSION_DENIED]: 403,
+  [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.SHUTTING_DOWN]: 503,
   [ErrorCodes.INVALID_CONFIG]: 500,
   [ErrorCodes.POISON_EVENT]: 500,
@@ -55,6 +58,12 @@ function codeOfClientStatus(status: number): ErrorCode {
       return ErrorCodes.NOT_FOUND
     case 405:
       return ErrorCodes.METHOD_NOT_ALLOWED
+    case 401:
+      return ErrorCodes.UNAUTHENTICATED
+    case 403:
+      return ErrorCodes.PERMISSION_DENIED
+    case 429:
+      return ErrorCodes.RATE_LIMITED
     case 413: // content too large
     case 414: // URI too long
     case 431: // header fields too large

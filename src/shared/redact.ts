@@ -13,7 +13,12 @@ export const redactedMask = '***'
  * invalid one is named but never echoed: the value may not even parse as a
  * URL, so masking its password is not reliable.
  */
-export const secretSettings: ReadonlySet<string> = new Set(['DATABASE_URL', 'SUMMA_OTEL_EXPORTER_URL'])
+export const secretSettings: ReadonlySet<string> = new Set([
+  'DATABASE_URL',
+  'SUMMA_OTEL_EXPORTER_URL',
+  'SUMMA_API_KEY',
+  'SUMMA_API_KEYS',
+])
 
 /**
  * Log fields masked wherever they appear one level deep (pino `redact`

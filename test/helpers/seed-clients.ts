@@ -55,6 +55,8 @@ export function seedAdd(
   b: number,
   idempotencyKey?: string,
   channel: SeedChannel = { credentials: grpc.credentials.createInsecure() },
+  /** More metadata for the call, such as `authorization`. */
+  extra: Record<string, string> = {},
 ): Promise<number> {
   const call = seedCalls[seed]
   const Client = call.service
@@ -68,6 +70,7 @@ export function seedAdd(
   defer(t, () => client.close())
   const metadata = new grpc.Metadata()
   if (idempotencyKey !== undefined) metadata.set('idempotency-key', idempotencyKey)
+  for (const [name, value] of Object.entries(extra)) metadata.set(name, value)
   return new Promise((resolve, reject) => {
     client[call.method]!(
       call.request(a, b),

@@ -69,6 +69,7 @@ describe('TLS', () => {
     const loaded = await loadCommand(
       cliConfig,
       ['--rate', '20', '--duration', '2s', '--mix', 'add=50,total=50', '--max-error-rate', '0', '--quiet'],
+      undefined,
       loadIo,
     )
     assert.equal(loaded, 0, reports.join('\n'))

@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check'
+import type { AccessGuard } from '../../shared/auth/access-guard.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { AddRequest__Output } from '../../shared/generated/summa/v1/AddRequest.ts'
 import type { AddResponse } from '../../shared/generated/summa/v1/AddResponse.ts'
@@ -20,6 +21,7 @@ import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
 import type { ServerTls } from '../../shared/tls/server-tls.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
+import { authorizedCalls } from './authorized-calls.ts'
 import { addCompatServices, compatServiceNames } from './compat/seed-services.ts'
 import { type GuardedListener, listenGuarded } from './guarded-listener.ts'
 import { incompleteRequests } from './incomplete-requests.ts'
@@ -45,6 +47,8 @@ export interface CalculatorServerOptions {
   limits: ConnectionLimits
   /** TLS on every port it listens on (main and seed-compatible); undefined serves plaintext. */
   tls?: ServerTls | undefined
+  /** Decides who may call what (API keys, scopes, rate limits). */
+  guard: AccessGuard
 }
 
 export interface CalculatorServer {
@@ -70,7 +74,7 @@ export interface ConnectionLimits {
 
 // Limits set on purpose rather than left at library defaults: an AddRequest is
 // well under 200 bytes, so anything near these sizes is hostile or broken.
-function serverOptions(limits: ConnectionLimits): grpc.ServerOptions {
+function serverOptions(limits: ConnectionLimits, guard: AccessGuard): grpc.ServerOptions {
   return {
     'grpc.max_receive_message_length': 16 * 1024,
     'grpc.max_send_message_length': 64 * 1024,
@@ -100,17 +104,18 @@ function serverOptions(limits: ConnectionLimits): grpc.ServerOptions {
     // handshake timeout and the message limits bound memory instead.
     // Channelz keeps per-call bookkeeping for a debugging service summa does not expose.
     'grpc.enable_channelz': 0,
-    interceptors: [incompleteRequests(limits.handshakeTimeoutMs)],
+    // In this order: a refusal's status then also stops incompleteRequests' timer.
+    interceptors: [incompleteRequests(limits.handshakeTimeoutMs), authorizedCalls(guard)],
   }
 }
 
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/
 
 export function createCalculatorServer(options: CalculatorServerOptions): CalculatorServer {
-  const { addService, log, metrics, addTimeoutMs, isClosing, tracing, limits, tls } = options
+  const { addService, log, metrics, addTimeoutMs, isClosing, tracing, limits, tls, guard } = options
   const packageDefinition = loadCalculatorPackage()
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as CalculatorProto
-  const server = new grpc.Server(serverOptions(limits))
+  const server = new grpc.Server(serverOptions(limits, guard))
 
   const handlers = {
     // `api` is the gRPC service called: the seed-compatible ones (compat/) answer through this same Add.

@@ -38,6 +38,20 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'summa', version: packageVersion(), description },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (`summa keys create`), required when the server has keys configured (docs/SECURITY.md); ' +
+              'a server on loopback without keys takes requests without one. Browsers may send it as the password of ' +
+              'Basic authentication. Without a known key: 401; without the read scope: 403; over the rate limit: 429.',
+          },
+        },
+      },
+      // Every route needs it but those that say `security: []` (health, metrics, this document).
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   })
@@ -46,6 +60,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'This document (OpenAPI 3.1)',
+        security: [],
         response: { 200: z.looseObject({ openapi: z.string() }).describe('the OpenAPI document') },
       },
     },

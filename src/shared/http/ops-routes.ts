@@ -59,7 +59,7 @@ export function registerOpsRoutes(
   const typed = app.withTypeProvider<ZodTypeProvider>()
   typed.get(
     '/health',
-    { schema: { summary: 'Readiness', response: healthResponses } },
+    { schema: { summary: 'Readiness', security: [], response: healthResponses } },
     async (_request, reply) => {
       const ready = readiness.ready
       const checks = Object.fromEntries(
@@ -89,6 +89,7 @@ export function registerOpsRoutes(
     {
       schema: {
         summary: 'Liveness: the process is up, whatever its dependencies',
+        security: [],
         response: { 200: { description: 'alive', content: { [healthType]: { schema: liveSchema } } } },
       },
     },
@@ -100,6 +101,7 @@ export function registerOpsRoutes(
     {
       schema: {
         summary: 'Prometheus metrics',
+        security: [],
         response: { 200: { description: 'metrics', content: { 'text/plain': { schema: metricsSchema } } } },
       },
     },
