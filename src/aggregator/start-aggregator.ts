@@ -3,7 +3,7 @@ import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, kafkaBrokers, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
@@ -183,10 +183,7 @@ export async function startAggregator(
   const http = createHttpServer({
     log,
     tls,
-    limits: {
-      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
-      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
-    },
+    limits: httpLimitsOf(config),
   })
   // Before any route: every route but health, metrics and the contract needs the read scope.
   requireScope(http, guard, 'read')

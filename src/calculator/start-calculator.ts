@@ -2,7 +2,7 @@ import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
@@ -142,10 +142,7 @@ export async function startCalculator(
   const http = createHttpServer({
     log,
     tls,
-    limits: {
-      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
-      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
-    },
+    limits: httpLimitsOf(config),
   })
   registerOpsRoutes(http, { readiness, registry, service: 'calculator' })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_CALCULATOR_HTTP_PORT })

@@ -1,6 +1,6 @@
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
+import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import {
   createAdmin,
@@ -95,10 +95,7 @@ export async function startRelay(
   const http = createHttpServer({
     log,
     tls,
-    limits: {
-      maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
-      handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
-    },
+    limits: httpLimitsOf(config),
   })
   registerOpsRoutes(http, { readiness, registry, service: 'relay' })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_RELAY_HTTP_PORT })

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import type { Config } from '../config.ts'
 import { ErrorCodes } from '../errors.ts'
 import { httpErrorOf, httpStatusByCode } from '../http-status.ts'
 import type { Logger } from '../logger.ts'
@@ -14,6 +15,16 @@ export interface HttpLimits {
   maxConnections: number
   /** The request line and headers must have arrived by then (slowloris, silent connections). */
   handshakeTimeoutMs: number
+}
+
+/** The limits from the configuration, the same for every service's HTTP server. */
+export function httpLimitsOf(
+  config: Pick<Config, 'SUMMA_HTTP_MAX_CONNECTIONS' | 'SUMMA_HANDSHAKE_TIMEOUT_MS'>,
+): HttpLimits {
+  return {
+    maxConnections: config.SUMMA_HTTP_MAX_CONNECTIONS,
+    handshakeTimeoutMs: config.SUMMA_HANDSHAKE_TIMEOUT_MS,
+  }
 }
 
 export interface HttpServerOptions {
