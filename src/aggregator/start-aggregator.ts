@@ -19,6 +19,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { catchUpAuditLog } from './audit-catch-up.ts'
@@ -59,16 +60,17 @@ export async function startAggregator(
   hooks: ServiceHooks = {},
 ): Promise<RunningAggregator> {
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
+  const replica = replicaIdOf(config, 'aggregator')
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-aggregator-admin')
+  const admin = createAdmin(brokers, `summa-aggregator-admin-${replica}`)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-aggregator-dlq')
+  const producer = createProducer(brokers, `summa-aggregator-dlq-${replica}`)
   lifecycle.defer('kafka-producer', () => producer.close())
 
-  const registry = createRegistry('aggregator')
+  const registry = createRegistry('aggregator', true, replica)
   const lag = new ConsumerLag({ admin, sql, topic })
   const metrics = createAggregatorMetrics(registry, () => lag.read())
   const progress = new PartitionProgress()
@@ -105,6 +107,9 @@ export async function startAggregator(
     sql,
     brokers,
     groupId: config.SUMMA_CONSUMER_GROUP,
+    clientId: `summa-aggregator-${replica}`,
+    sessionTimeoutMs: config.SUMMA_CONSUMER_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS,
     topic,
     deadLetters: new DeadLetterWriter({
       producer,

@@ -8,6 +8,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { AddService } from './add-service.ts'
 import { createCalculatorMetrics } from './calculator-metrics.ts'
@@ -47,7 +48,7 @@ export async function startCalculator(
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
 
-  const registry = createRegistry('calculator')
+  const registry = createRegistry('calculator', true, replicaIdOf(config, 'calculator'))
   const metrics = createCalculatorMetrics(registry)
   // PostgreSQL down: refuse Adds at once (UNAVAILABLE) instead of queueing them behind it.
   const postgresBreaker = createPostgresBreaker(

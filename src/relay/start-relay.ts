@@ -9,6 +9,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
 import { OutboxRelay } from './outbox-relay.ts'
@@ -31,15 +32,16 @@ export async function startRelay(
   hooks: ServiceHooks = {},
 ): Promise<RunningRelay> {
   const tracing = await startServiceTracing(config, 'relay', lifecycle, hooks)
+  const replica = replicaIdOf(config, 'relay')
   const brokers = kafkaBrokers(config)
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-relay-admin')
+  const admin = createAdmin(brokers, `summa-relay-admin-${replica}`)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-relay')
+  const producer = createProducer(brokers, `summa-relay-${replica}`)
   lifecycle.defer('kafka-producer', () => producer.close())
 
-  const registry = createRegistry('relay')
+  const registry = createRegistry('relay', true, replica)
   const metrics = createRelayMetrics(registry, () => outboxBacklog(sql))
   const relay = new OutboxRelay({
     sql,

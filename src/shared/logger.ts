@@ -6,6 +6,8 @@ export type Logger = pino.Logger
 export interface LoggerOptions {
   level: string
   service: string
+  /** The replica id (src/shared/replica-id.ts), on every line. */
+  replica?: string
 }
 
 /**
@@ -14,10 +16,10 @@ export interface LoggerOptions {
  * client sends are its business. A line written inside a traced operation
  * carries its trace_id and span_id, so logs and traces join in Grafana.
  */
-export function createLogger({ level, service }: LoggerOptions): Logger {
+export function createLogger({ level, service, replica }: LoggerOptions): Logger {
   return pino({
     level,
-    base: { service },
+    base: replica === undefined ? { service } : { service, replica },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceFields,
