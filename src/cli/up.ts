@@ -7,6 +7,7 @@ import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
 import { migrateCommand } from './commands.ts'
+import { type PlannedReplica, planReplicas, type ReplicaCounts } from './replica-plan.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
 
@@ -15,25 +16,35 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 /**
  * `summa up`: the whole system in the foreground. Starts the broker (unless one
  * already answers at KAFKA_BOOTSTRAP_SERVERS), prepares the schema and topics,
- * starts calculator, relay and aggregator, and on SIGINT/SIGTERM stops them in
+ * starts calculator, relay and aggregator (N of each with --replicas, ports and
+ * data dirs from planReplicas), and on SIGINT/SIGTERM stops them in
  * the reverse order of the data flow's dependencies: the calculator first (no
  * new work), then relay and aggregator (finish their batches), then the broker.
  */
-export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runUp(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  counts: ReplicaCounts = { calculator: 1, relay: 1, aggregator: 1 },
+): Promise<number> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
   await mkdir(config.SUMMA_DATA_DIR, { recursive: true })
+  const plan = planReplicas(config, counts)
   const stopping = new AbortController()
-  const children: SupervisedProcess[] = []
+  const children: Array<{ service: string; process: SupervisedProcess }> = []
   let broker: SupervisedProcess | undefined
 
+  // Calculators first (no new work), then relays, then aggregators; the replicas of one service together.
   const stopAll = async (): Promise<void> => {
-    for (const child of children.reverse()) await child.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)
+    for (const service of ['calculator', 'relay', 'aggregator']) {
+      const tier = children.filter((child) => child.service === service)
+      await Promise.all(tier.map((child) => child.process.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)))
+    }
     await broker?.stop(60_000)
   }
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping.signal.aborted) {
       log.warn({ signal }, 'second signal: killing everything now')
-      for (const child of [...children, broker]) child?.kill()
+      for (const child of [...children.map((c) => c.process), broker]) child?.kill()
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
     }
     log.info({ signal }, 'stopping summa')
@@ -54,21 +65,27 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     await migrateCommand(config, io)
     if (stopping.signal.aborted) return 0
 
-    for (const name of ['aggregator', 'relay', 'calculator'] as const) {
+    for (const replica of plan) {
+      if (replica.dataDir !== undefined) await mkdir(replica.dataDir, { recursive: true })
       const child = new SupervisedProcess({
-        name,
+        name: replica.name,
         command: process.execPath,
-        args: serviceCommand(name),
-        env,
+        args: serviceCommand(replica.service),
+        env: { ...env, ...replica.env },
         log,
         restart: true,
       })
       child.start()
-      children.push(child)
+      children.push({ service: replica.service, process: child })
     }
-    await waitForServices(config, stopping.signal, log)
+    await waitForServices(
+      config,
+      plan.map((replica) => replica.httpPort),
+      stopping.signal,
+      log,
+    )
     if (stopping.signal.aborted) return 0
-    printEndpoints(config)
+    printEndpoints(config, plan)
     await once(stopping.signal, 'abort')
     return 0
   } finally {
@@ -117,8 +134,12 @@ async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): P
 }
 
 /** Waits until every service's /health says ready, so the banner means what it says. */
-async function waitForServices(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
-  const ports = [config.SUMMA_HTTP_PORT, config.SUMMA_CALCULATOR_HTTP_PORT, config.SUMMA_RELAY_HTTP_PORT]
+async function waitForServices(
+  config: Config,
+  ports: number[],
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
   const deadline = Date.now() + 120_000
   for (const port of ports) {
     while (!signal.aborted) {
@@ -138,8 +159,22 @@ async function waitForServices(config: Config, signal: AbortSignal, log: Logger)
   }
 }
 
-function printEndpoints(config: Config): void {
+function printEndpoints(config: Config, plan: PlannedReplica[]): void {
   const host = config.SUMMA_HOST
+  const replicas =
+    plan.length === 3
+      ? []
+      : [
+          '  replicas:',
+          ...plan.map(
+            (replica) =>
+              `    ${replica.name.padEnd(14)}${replica.grpcPort === undefined ? '' : `gRPC ${host}:${replica.grpcPort}  `}http://${host}:${replica.httpPort}/health${replica.dataDir === undefined ? '' : `  data ${replica.dataDir}`}`,
+          ),
+          `  all calculators  ${plan
+            .filter((replica) => replica.grpcPort !== undefined)
+            .map((replica) => `${host}:${replica.grpcPort}`)
+            .join(',')}   (summa load --grpc takes this list, round robin)`,
+        ]
   const lines = [
     '',
     'summa is ready:',
@@ -154,6 +189,7 @@ function printEndpoints(config: Config): void {
       : []),
     `  Kafka           ${config.KAFKA_BOOTSTRAP_SERVERS}  topic ${config.SUMMA_TOPIC}`,
     `  data            ${config.SUMMA_DATA_DIR}  (sum.txt, audit.jsonl, broker data)`,
+    ...replicas,
     '',
     'Try: ./bin/summa add 5 7 && ./bin/summa total       Stop: Ctrl-C',
     '',

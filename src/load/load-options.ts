@@ -70,7 +70,8 @@ export const loadUsage = `summa load: drive Add, GET /total and health traffic a
   --json FILE               write the final report as JSON
   --e2e-probe               measure Add → visible in GET /total with probe Adds
   --quiet                   no live progress line
-  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT)`
+  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT);
+                            --grpc IP:PORT,IP:PORT,… or one DNS name of several calculators: round robin`
 
 export function parseDurationMs(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())

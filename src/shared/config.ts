@@ -87,8 +87,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 of A-Z a-z 0-9 . _ -')
     .optional(),
   // The broker must allow it: its group.min.session.timeout.ms (6000 by default; 1000 in kafka/).
-  SUMMA_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(1500),
-  SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(250),
+  SUMMA_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(1200),
+  SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(200),
 })
 
 export type Config = Readonly<z.infer<typeof schema>>

@@ -21,7 +21,7 @@ export interface ReplicaScenario {
   inject: (context: ReplicaContext) => Promise<number>
 }
 
-/** Longer than the aggregators' 1.5 s session timeout: the group gives the paused member up. */
+/** Longer than the aggregators' 1.2 s session timeout: the group gives the paused member up. */
 const pauseMs = 4000
 
 /**
@@ -101,7 +101,7 @@ export const replicaScenarios: ReplicaScenario[] = [
   },
   {
     name: 'SIGSTOP one aggregator past its session',
-    faults: `SIGSTOP of aggregator-1 for ${pauseMs / 1000} s (session timeout 1.5 s), then SIGCONT: the zombie must not apply what it lost`,
+    faults: `SIGSTOP of aggregator-1 for ${pauseMs / 1000} s (session timeout 1.2 s), then SIGCONT: the zombie must not apply what it lost`,
     inject: async ({ system }) => {
       const victim = system.of('aggregator')[0]!
       const at = Date.now()

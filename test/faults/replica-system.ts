@@ -55,11 +55,23 @@ export async function startReplicas(options: {
   )
   const replicas: Replica[] = []
   const grpcPorts: number[] = []
+  // All ports drawn before any process starts, and never the same twice: a port
+  // drawn for one replica is free until that replica binds it.
+  const taken = new Set<number>()
+  const port = async (): Promise<number> => {
+    for (;;) {
+      const candidate = await freePort()
+      if (!taken.has(candidate)) {
+        taken.add(candidate)
+        return candidate
+      }
+    }
+  }
   for (const service of ['aggregator', 'relay', 'calculator'] as const) {
     for (let n = 1; n <= options.count; n++) {
       const id = `${service}-${n}`
-      const healthPort = await freePort()
-      const grpcPort = await freePort()
+      const healthPort = await port()
+      const grpcPort = service === 'calculator' ? await port() : 0
       if (service === 'calculator') grpcPorts.push(grpcPort)
       const dataDir = path.join(options.dir, service === 'aggregator' ? id : 'shared')
       await mkdir(dataDir, { recursive: true })

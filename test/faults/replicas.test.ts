@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { exportAuditLog } from '../../src/cli/audit-export.ts'
 import { createSql } from '../../src/shared/db.ts'
 import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
@@ -27,7 +30,7 @@ const bootstrap = `127.0.0.1:${basePort}`
 const rate = Number(process.env.SUMMA_FAULTS_RATE ?? 100)
 const trafficAfterMs = Number(process.env.SUMMA_FAULTS_TRAFFIC_AFTER_MS ?? 3000)
 const resultsDir = path.join(root, '.test-data', 'faults-replicas')
-/** The bound on an aggregator's takeover after kill -9 (session timeout 1.5 s). */
+/** The bound on an aggregator's takeover after kill -9 (session timeout 1.2 s). */
 const takeoverLimitMs = 2000
 
 interface Row {
@@ -135,9 +138,39 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
           60_000,
         )
         const sent = await driver.stop()
-        const report = await verify({ sql, topic, ledgerFile, auditFile: undefined, settleMs: 90_000 })
-        await writeFile(path.join(scenarioDir, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`)
-        // Every aggregator still running serves the same total (from the same rows).
+        const auditFiles = system.of('aggregator').map((replica) => path.join(replica.dataDir, 'audit.jsonl'))
+        const settled = await verify({ sql, topic, ledgerFile, auditFiles, settleMs: 90_000 })
+        // The whole audit log, rebuilt from PostgreSQL, checked as the aggregators' files are.
+        const exportFile = path.join(scenarioDir, 'audit-export.jsonl')
+        const exported = await exportAudit(sql, exportFile)
+        const report = await verify({
+          sql,
+          topic,
+          ledgerFile,
+          auditFiles: [...auditFiles, exportFile],
+          settleMs: 0,
+        })
+        await writeFile(
+          path.join(scenarioDir, 'verify.json'),
+          `${JSON.stringify({ settled, report }, null, 2)}\n`,
+        )
+        const [applied] = await sql<{ count: string }[]>`select count(*)::text as count from applied_events`
+        assert.equal(exported.lines, Number(applied?.count), 'the export holds every applied event')
+        assert.equal(exported.unique, exported.lines, 'the export holds each event once')
+        assert.ok(exported.ordered, 'the export is in seq order')
+        const inFiles = await auditIds(auditFiles)
+        assert.deepEqual(
+          [...inFiles.ids].filter((id) => !exported.ids.has(id)),
+          [],
+          "every aggregator's line is in the export",
+        )
+        notes.auditFileLines = inFiles.lines
+        notes.auditExportLines = exported.lines
+        // Every aggregator still running (restarted ones too) serves the same total (from the same rows).
+        await waitHealthy(
+          system.replicas.filter((replica) => !replica.process.held),
+          60_000,
+        )
         const totals = await Promise.all(
           system
             .of('aggregator')
@@ -158,7 +191,7 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
           phantom: report.phantom,
           aggregatorTakeoverMs: await aggregatorTakeoverMs(sql, topic, faultAt),
           relayTakeoverMs: await relayTakeoverMs(sql, faultAt),
-          firstOkAfterMs: firstOk.at - faultAt,
+          firstOkAfterMs: firstOk.at - healedAt,
           sameTotal: new Set(totals).size === 1,
           notes: { ...notes, unresolvedRequests: sent.unresolved, totals: totals.join(' ') },
         }
@@ -191,10 +224,40 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
   }
 })
 
+async function exportAudit(
+  sql: Parameters<typeof exportAuditLog>[0],
+  file: string,
+): Promise<{ lines: number; unique: number; ordered: boolean; ids: Set<string> }> {
+  const out = createWriteStream(file)
+  const lines = await exportAuditLog(sql, out)
+  out.end()
+  await once(out, 'finish')
+  const parsed = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { seq: string; eventId: string })
+  const ids = new Set(parsed.map((line) => line.eventId))
+  const ordered = parsed.every((line, i) => i === 0 || BigInt(line.seq) > BigInt(parsed[i - 1]!.seq))
+  return { lines, unique: ids.size, ordered, ids }
+}
+
+async function auditIds(files: string[]): Promise<{ lines: number; ids: Set<string> }> {
+  const ids = new Set<string>()
+  let lines = 0
+  for (const file of files) {
+    for (const line of (await readFile(file, 'utf8')).split('\n')) {
+      if (line === '') continue
+      lines++
+      ids.add((JSON.parse(line) as { eventId: string }).eventId)
+    }
+  }
+  return { lines, ids }
+}
+
 function table(rows: Row[]): string {
   const seconds = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`)
   return (
-    '| scenario | faults injected | requests | sends | duplicate sends | lost | duplicated | phantom | partitions applied again after | claimed rows published after | Add OK after | same total on every aggregator |\n' +
+    '| scenario | faults injected | requests | sends | duplicate sends | lost | duplicated | phantom | partitions applied again after | claimed rows published after | Add OK after the fault ended | same total on every aggregator |\n' +
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n' +
     rows
       .map(
