@@ -33,6 +33,7 @@ import { DeadLetterWriter } from './dead-letter-writer.ts'
 import { EventConsumer } from './event-consumer.ts'
 import { registerCompatRoutes } from './http/compat-routes.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
+import { readPartitionOwners } from './partition-owners.ts'
 import { PartitionProgress } from './partition-progress.ts'
 import { SumFile } from './sum-file.ts'
 import { TotalView, totalsChannel } from './total-view.ts'
@@ -179,6 +180,7 @@ export async function startAggregator(
       addsPerSecond: () => addsPerSecond(sql, 5),
       recentEvents: () => recentEvents(sql, 12),
       lag: () => lag.read(),
+      owners: () => readPartitionOwners(admin, config.SUMMA_CONSUMER_GROUP, topic),
       outbox: () => outboxBacklog(sql),
       applyLatency: metrics.recentApplySeconds,
       endToEnd: metrics.recentEndToEndSeconds,
