@@ -27,11 +27,7 @@ export interface EventConsumerOptions {
   groupId: string
   /** Names this replica in the group (`summa-aggregator-<replica id>`). */
   clientId: string
-  /**
-   * How long the group waits for a silent member before its partitions go to
-   * the others: the takeover time after a crash. The broker bounds it
-   * (group.min.session.timeout.ms). A graceful stop leaves the group instead.
-   */
+  /** The takeover time after a crash (a graceful stop leaves the group at once). */
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
   topic: string
@@ -113,10 +109,8 @@ export class EventConsumer {
       bootstrapBrokers: brokers,
       autocommit: false,
       maxWaitTime: 250,
-      // The classic group protocol: the members' own session timeout, which the
-      // broker allows down to group.min.session.timeout.ms. (The consumer
-      // protocol of KIP-848 took over as fast in a measurement, but takes its
-      // timeout from broker settings alone.) docs/RELIABILITY.md, "Replicas".
+      // Classic protocol, the member's own session timeout (the broker's floor permitting);
+      // why not KIP-848 or static membership: docs/RELIABILITY.md, "Replicas".
       sessionTimeout: this.#options.sessionTimeoutMs,
       rebalanceTimeout: Math.max(15_000, this.#options.sessionTimeoutMs),
       heartbeatInterval: this.#options.heartbeatIntervalMs,

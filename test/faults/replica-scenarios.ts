@@ -17,9 +17,14 @@ export interface ReplicaContext {
 export interface ReplicaScenario {
   name: string
   faults: string
+  /** Settings of this scenario's replicas on top of the suite's. */
+  env?: Record<string, string>
   /** Injects the fault; returns when it ended (epoch ms). */
   inject: (context: ReplicaContext) => Promise<number>
 }
+
+/** The rolling restart's session timeout: long, so that a handover by timeout would show. */
+export const gracefulSessionMs = 10_000
 
 /** Longer than the aggregators' 1.2 s session timeout: the group gives the paused member up. */
 const pauseMs = 4000
@@ -113,7 +118,8 @@ export const replicaScenarios: ReplicaScenario[] = [
   },
   {
     name: 'rolling restart of every replica',
-    faults: 'each of the 6 replicas in turn: SIGTERM, restart, wait until healthy; under traffic',
+    faults: `each of the 6 replicas in turn: SIGTERM, restart, wait until healthy; under traffic. Session timeout ${gracefulSessionMs / 1000} s here, so a handover well under it shows the stopped aggregator left the group`,
+    env: { SUMMA_CONSUMER_SESSION_TIMEOUT_MS: String(gracefulSessionMs) },
     inject: async ({ system, sql, topic, note }) => {
       let last = 0
       for (const replica of system.replicas) {
@@ -121,7 +127,7 @@ export const replicaScenarios: ReplicaScenario[] = [
         await replica.process.hold()
         if (replica.service === 'aggregator') {
           // A graceful stop leaves the group: the other takes over without a session timeout.
-          await delay(2500)
+          await delay(4000)
           note(`${replica.id}HandoverMs`, await aggregatorTakeoverMs(sql, topic, at))
         }
         replica.process.release()

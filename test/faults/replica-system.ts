@@ -36,6 +36,7 @@ export async function startReplicas(options: {
   topic: string
   dir: string
   count: number
+  env?: Record<string, string>
 }): Promise<ReplicatedSystem> {
   const common: Record<string, string> = {
     DATABASE_URL: options.databaseUrl,
@@ -46,6 +47,7 @@ export async function startReplicas(options: {
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
+    ...options.env,
   }
   await mkdir(path.join(options.dir, 'shared'), { recursive: true })
   await runSumma(

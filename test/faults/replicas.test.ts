@@ -13,7 +13,12 @@ import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { TrafficDriver } from './driver.ts'
 import { PostgresCluster } from './postgres-cluster.ts'
-import { aggregatorTakeoverMs, relayTakeoverMs, replicaScenarios } from './replica-scenarios.ts'
+import {
+  aggregatorTakeoverMs,
+  gracefulSessionMs,
+  relayTakeoverMs,
+  replicaScenarios,
+} from './replica-scenarios.ts'
 import { startReplicas, waitHealthy } from './replica-system.ts'
 import { Supervised } from './supervisor.ts'
 
@@ -108,7 +113,14 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
       await mkdir(scenarioDir, { recursive: true })
       const topic = `summa-replicas-${index + 1}`
       const databaseUrl = postgres.url.replace(/\/summa$/, `/summa_replicas_${index + 1}`)
-      const system = await startReplicas({ databaseUrl, bootstrap, topic, dir: scenarioDir, count: 2 })
+      const system = await startReplicas({
+        databaseUrl,
+        bootstrap,
+        topic,
+        dir: scenarioDir,
+        count: 2,
+        ...(scenario.env === undefined ? {} : { env: scenario.env }),
+      })
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
       const driver = new TrafficDriver({ address: system.grpcAddresses, ledgerFile, ratePerSecond: rate })
       const notes: Row['notes'] = {}
@@ -215,6 +227,13 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
         if (scenario.name.startsWith('kill -9 one relay'))
           assert.ok(row.relayTakeoverMs <= takeoverLimitMs, `relay takeover took ${row.relayTakeoverMs} ms`)
         if (notes.sameIdAnswersDiffering !== undefined) assert.equal(notes.sameIdAnswersDiffering, 0)
+        for (const [key, value] of Object.entries(notes)) {
+          if (key.endsWith('HandoverMs'))
+            assert.ok(
+              Number(value) <= 3000,
+              `${key}: ${value} ms, not a leave (session ${gracefulSessionMs} ms)`,
+            )
+        }
       } finally {
         await driver.stop().catch(() => {})
         await system.stop()
