@@ -27,6 +27,7 @@ help:
 	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
 	@echo "make clean   remove local state (database contents, .data) and caches"
 	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~10 min)"
+	@echo "make bench-scale  1 and 2 replicas of every service under the same load; writes results/bench-scale.md (~4 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
 node_modules/.install-stamp: package.json package-lock.json $(wildcard patches/*.patch)
@@ -147,6 +148,10 @@ clean:
 
 # Benchmark (not part of `make test`): bare grpc-js vs summa on this machine, own PostgreSQL
 # cluster and Kafka broker on ports 19510-19540; writes results/ and docs/PERFORMANCE.md.
-.PHONY: bench
+.PHONY: bench bench-scale
 bench: install
 	$(NODE) bench/run-bench.ts
+
+# 1 and 2 replicas of every service under the same load, side by side (results/bench-scale.md).
+bench-scale: install
+	$(NODE) bench/run-bench-scale.ts

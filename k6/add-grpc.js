@@ -3,13 +3,16 @@
 //   k6 run -e SCENARIO=vus k6/add-grpc.js          ramping virtual users with think time (closed model)
 //   k6 run -e GRPC=127.0.0.1:9090 -e PEAK=2000 k6/add-grpc.js
 //   k6 run -e SUMMA_API_KEY=summa_… k6/add-grpc.js   when API keys are configured (add scope)
+//   k6 run -e GRPC=127.0.0.1:9090,127.0.0.1:9190 k6/add-grpc.js   several calculators: VUs spread round robin
 // Thresholds make k6 exit non-zero when breached, as `summa load --max-p99` does.
 import grpc from 'k6/net/grpc'
 import { check, sleep } from 'k6'
 import { rampingScenarios, selectedScenario } from './scenarios.js'
 import { randomIntBetween, uuidv4 } from 'https://jslib.k6.io/k6-utils/1.4.0/index.js'
 
-const target = __ENV.GRPC || '127.0.0.1:9090'
+// One connection per VU; with several calculators, VU n connects to calculator n mod count.
+const targets = (__ENV.GRPC || '127.0.0.1:9090').split(',').map((address) => address.trim())
+const target = targets[(__VU || 0) % targets.length]
 const peak = Number(__ENV.PEAK || 1000)
 const duplicateRatio = Number(__ENV.DUPLICATES || 0.05)
 // Sent as `authorization: Bearer` metadata; without it, a server with API keys answers UNAUTHENTICATED.

@@ -248,7 +248,7 @@ const rows: Array<{ title: string; panels: PanelSpec[] }> = [
         title: 'Services up',
         kind: 'timeseries',
         unit: 'short',
-        queries: [{ expr: 'up{job=~"summa-.*"}', legend: '{{job}}' }],
+        queries: [{ expr: 'up{job=~"summa-.*"}', legend: '{{job}} {{instance}}' }],
       },
       {
         title: 'CPU',

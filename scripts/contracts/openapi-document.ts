@@ -38,6 +38,7 @@ export async function openApiDocument(): Promise<unknown> {
           addsPerSecond: unused,
           recentEvents: unused,
           lag: unused,
+          owners: unused,
           outbox: unused,
           applyLatency: noWindow,
           endToEnd: noWindow,

@@ -11,8 +11,12 @@ NODE_ID="${KAFKA_NODE_ID:-1}"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HEAP="${KAFKA_HEAP:-512m}"
+# Where it listens and what it advertises (kafka/server.properties.template says why).
+LISTEN_HOST="${KAFKA_LISTEN_HOST:-127.0.0.1}"
+if [[ "$LISTEN_HOST" == 0.0.0.0 ]]; then default_advertised=127.0.0.1; else default_advertised="$LISTEN_HOST"; fi
+ADVERTISED_HOST="${KAFKA_ADVERTISED_HOST:-$default_advertised}"
 # Cluster: the same voter list on every node. Single node: it votes for itself alone.
-VOTERS="${KAFKA_QUORUM_VOTERS:-$NODE_ID@127.0.0.1:$CONTROLLER_PORT}"
+VOTERS="${KAFKA_QUORUM_VOTERS:-$NODE_ID@$ADVERTISED_HOST:$CONTROLLER_PORT}"
 # Defaults follow the cluster size: 1 node -> RF 1 / min ISR 1; 3+ nodes -> RF 3 / min ISR 2
 # (acks=all writes survive one node down). Internal topics use the same numbers.
 IFS=, read -ra voter_list <<< "$VOTERS"
@@ -39,6 +43,8 @@ mkdir -p "$LOG_DIR" "$NODE_DIR/tmp"
 conf="$(< "$ROOT/kafka/server.properties.template")"
 conf="${conf//@NODE_ID@/"$NODE_ID"}"
 conf="${conf//@QUORUM_VOTERS@/"$VOTERS"}"
+conf="${conf//@LISTEN_HOST@/"$LISTEN_HOST"}"
+conf="${conf//@ADVERTISED_HOST@/"$ADVERTISED_HOST"}"
 conf="${conf//@PORT@/"$PORT"}"
 conf="${conf//@CONTROLLER_PORT@/"$CONTROLLER_PORT"}"
 conf="${conf//@LOG_DIR@/"$LOG_DIR"}"
@@ -75,7 +81,7 @@ if [[ -n "${SUMMA_SUPERVISOR_PID:-}" ]]; then
   ) < /dev/null > /dev/null 2>&1 &
 fi
 
-echo "kafka run: node $NODE_ID on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
+echo "kafka run: node $NODE_ID on $LISTEN_HOST:$PORT, advertised $ADVERTISED_HOST:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
 # Extra JVM options may come from KAFKA_OPTS (word-split on purpose, like Kafka's own scripts).
 # shellcheck disable=SC2086
 exec "$JAVA" -Xms"$HEAP" -Xmx"$HEAP" \

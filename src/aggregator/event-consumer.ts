@@ -29,6 +29,11 @@ export interface EventConsumerOptions {
   /** TLS to the brokers, when configured. */
   connection?: KafkaConnection
   groupId: string
+  /** Names this replica in the group (`summa-aggregator-<replica id>`). */
+  clientId: string
+  /** The takeover time after a crash (a graceful stop leaves the group at once). */
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
   topic: string
   deadLetters: DeadLetterWriter
   /** Told when partitions' records are read and when they are committed. */
@@ -105,13 +110,15 @@ export class EventConsumer {
     const consumer = new Consumer({
       ...connection,
       groupId,
-      clientId: 'summa-aggregator',
+      clientId: this.#options.clientId,
       bootstrapBrokers: brokers,
       autocommit: false,
       maxWaitTime: 250,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 15_000,
-      heartbeatInterval: 1000,
+      // Classic protocol, the member's own session timeout (the broker's floor permitting);
+      // why not KIP-848 or static membership: docs/RELIABILITY.md, "Replicas".
+      sessionTimeout: this.#options.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(15_000, this.#options.sessionTimeoutMs),
+      heartbeatInterval: this.#options.heartbeatIntervalMs,
       retries: 3,
       retryDelay: 250,
       timeout: 5000,

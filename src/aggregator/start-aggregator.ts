@@ -23,6 +23,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { serverTlsOf } from '../shared/tls/tls-settings.ts'
@@ -39,6 +40,7 @@ import { DeadLetterWriter } from './dead-letter-writer.ts'
 import { EventConsumer } from './event-consumer.ts'
 import { registerCompatRoutes } from './http/compat-routes.ts'
 import { registerTotalRoutes } from './http/total-routes.ts'
+import { readPartitionOwners } from './partition-owners.ts'
 import { PartitionProgress } from './partition-progress.ts'
 import { SumFile } from './sum-file.ts'
 import { TotalView, totalsChannel } from './total-view.ts'
@@ -68,6 +70,7 @@ export async function startAggregator(
   // Protected mode: decided before anything is opened, so a refusal leaves nothing behind.
   const accessMode = accessModeOf(config)
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
+  const replica = replicaIdOf(config, 'aggregator')
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
   const sql = createSql({
@@ -80,15 +83,16 @@ export async function startAggregator(
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
   const kafkaConnection = kafkaConnectionOf(config)
-  const admin = createAdmin(brokers, 'summa-aggregator-admin', kafkaConnection)
+  const admin = createAdmin(brokers, `summa-aggregator-admin-${replica}`, kafkaConnection)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-aggregator-dlq', kafkaConnection)
+  const producer = createProducer(brokers, `summa-aggregator-dlq-${replica}`, kafkaConnection)
   lifecycle.defer('kafka-producer', () => producer.close())
 
-  const registry = createRegistry('aggregator')
+  const registry = createRegistry('aggregator', true, replica)
   const rateLimit = rateLimitOf(config)
   const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })
   logAccessMode(log, accessMode, rateLimit)
+
   const lag = new ConsumerLag({ admin, sql, topic })
   const metrics = createAggregatorMetrics(registry, () => lag.read())
   const progress = new PartitionProgress()
@@ -122,6 +126,9 @@ export async function startAggregator(
     brokers,
     connection: kafkaConnection,
     groupId: config.SUMMA_CONSUMER_GROUP,
+    clientId: `summa-aggregator-${replica}`,
+    sessionTimeoutMs: config.SUMMA_CONSUMER_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS,
     topic,
     deadLetters: new DeadLetterWriter({
       producer,
@@ -198,6 +205,7 @@ export async function startAggregator(
       addsPerSecond: () => addsPerSecond(sql, 5),
       recentEvents: () => recentEvents(sql, 12),
       lag: () => lag.read(),
+      owners: () => readPartitionOwners(admin, config.SUMMA_CONSUMER_GROUP, topic),
       outbox: () => outboxBacklog(sql),
       applyLatency: metrics.recentApplySeconds,
       endToEnd: metrics.recentEndToEndSeconds,

@@ -10,13 +10,16 @@ const usage = `summa: a gRPC calculator whose sums reach a running total exactly
 
 Usage:
   summa up                          run everything (broker, calculator, relay, aggregator) until Ctrl-C
+    [--replicas N | --calculators N --relays N --aggregators N]   N of each (ports +100 per replica)
   summa add NUM1 NUM2 [--id UUID]   call Add; reusing --id replays the first answer
   summa total                       print GET /total
   summa migrate [--no-topics]       create the database schema (and the Kafka topics)
   summa reset --yes                 delete every request, event and total in the database
   summa calculator|relay|aggregator run one service in the foreground
-  summa verify --ledger FILE [--audit FILE] [--settle-ms N]
+  summa verify --ledger FILE [--audit FILE]… [--settle-ms N]
                                     compare a client ledger with what was applied; exit 1 on any anomaly
+                                    (--audit once per aggregator's audit.jsonl, or an export)
+  summa audit export [--out FILE]   the whole audit log from PostgreSQL: every applied event once, in order
   summa dlq redrive [--skip-invalid] [--dry-run]
                                     send dead letters that decode now back to their topic
   summa load [options]              drive load and report latency (summa load --help)
@@ -57,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const { runUp } = await import('../cli/up.ts')
-      return runUp(config, process.env)
+      const { parseReplicaCounts } = await import('../cli/replica-plan.ts')
+      return runUp(config, process.env, parseReplicaCounts(rest))
     }
     case 'add':
       return addCommandFromArgs(config, rest, apiKey)
@@ -76,10 +80,14 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const { values } = parseArgs({
         args: rest,
-        options: { ledger: { type: 'string' }, audit: { type: 'string' }, 'settle-ms': { type: 'string' } },
+        options: {
+          ledger: { type: 'string' },
+          audit: { type: 'string', multiple: true },
+          'settle-ms': { type: 'string' },
+        },
       })
       if (values.ledger === undefined) {
-        io.err('usage: summa verify --ledger FILE [--audit FILE] [--settle-ms N]')
+        io.err('usage: summa verify --ledger FILE [--audit FILE]… [--settle-ms N]')
         return 2
       }
       const settleMs = Number(values['settle-ms'] ?? 0)
@@ -89,6 +97,19 @@ async function main(argv: string[]): Promise<number> {
         { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
         io,
       )
+    }
+    case 'audit': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { out: { type: 'string' } },
+      })
+      if (positionals[0] !== 'export') {
+        io.err('usage: summa audit export [--out FILE]')
+        return 2
+      }
+      const { auditExportCommand } = await import('../cli/audit-export.ts')
+      return auditExportCommand(config, values.out === undefined ? {} : { out: values.out }, io)
     }
     case 'dlq': {
       const { values, positionals } = parseArgs({

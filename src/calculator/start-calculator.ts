@@ -10,6 +10,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { serverTlsOf } from '../shared/tls/tls-settings.ts'
@@ -54,7 +55,7 @@ export async function startCalculator(
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
 
-  const registry = createRegistry('calculator')
+  const registry = createRegistry('calculator', true, replicaIdOf(config, 'calculator'))
   const metrics = createCalculatorMetrics(registry)
   const rateLimit = rateLimitOf(config)
   const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
 import type { CalculatorServiceClient } from '../shared/generated/summa/v1/CalculatorService.ts'
+import { grpcChannelTarget } from '../shared/grpc-targets.ts'
 import { type CalculatorProto, loadCalculatorPackage } from '../shared/proto.ts'
 import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
 
@@ -22,14 +23,22 @@ export interface AddCall {
 export class CalculatorClient {
   readonly raw: CalculatorServiceClient
 
-  /** `credentials`: plaintext by default; grpc.credentials.createSsl(ca) for a TLS endpoint such as the gateway's. */
+  /**
+   * `address`: `host:port`, or several calculators as `ip:port,ip:port`, or one DNS
+   * name for all of them; calls go round robin (grpcChannelTarget).
+   * `credentials`: plaintext by default; grpc.credentials.createSsl(ca) for a TLS endpoint such as the gateway's.
+   */
   constructor(
     address: string,
     options: grpc.ChannelOptions = {},
     credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
     const proto = grpc.loadPackageDefinition(loadCalculatorPackage()) as unknown as CalculatorProto
-    this.raw = new proto.summa.v1.CalculatorService(address, credentials, options)
+    const channel = grpcChannelTarget(address)
+    this.raw = new proto.summa.v1.CalculatorService(channel.target, credentials, {
+      ...channel.options,
+      ...options,
+    })
   }
 
   add({

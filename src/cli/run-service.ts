@@ -3,6 +3,7 @@ import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import { handleShutdownSignals, Lifecycle } from '../shared/lifecycle.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { isLoginRefused } from '../shared/login-refused.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { failureMessage } from './failure-message.ts'
 
 type Starter = (config: Config, log: Logger, lifecycle: Lifecycle) => Promise<unknown>
@@ -29,7 +30,11 @@ export function isServiceName(name: string): name is ServiceName {
  * opened so far and exits 1 with the reason logged.
  */
 export async function runService(name: ServiceName, config: Config): Promise<void> {
-  const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: name })
+  const log = createLogger({
+    level: config.SUMMA_LOG_LEVEL,
+    service: name,
+    replica: replicaIdOf(config, name),
+  })
   const lifecycle = new Lifecycle(log)
   handleShutdownSignals({ lifecycle, log, timeoutMs: config.SUMMA_SHUTDOWN_TIMEOUT_MS })
   // Started by `summa up` with an IPC channel: if the supervisor dies, stop too.

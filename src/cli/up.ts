@@ -11,6 +11,7 @@ import { clientTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { migrateCommand } from './commands.ts'
 import { httpGet } from './http-get.ts'
+import { type PlannedReplica, planReplicas, type ReplicaCounts } from './replica-plan.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
 
@@ -19,21 +20,31 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 /**
  * `summa up`: the whole system in the foreground. Starts the broker (unless one
  * already answers at KAFKA_BOOTSTRAP_SERVERS), prepares the schema and topics,
- * starts calculator, relay and aggregator, and on SIGINT/SIGTERM stops them in
+ * starts calculator, relay and aggregator (N of each with --replicas, ports and
+ * data dirs from planReplicas), and on SIGINT/SIGTERM stops them in
  * the reverse order of the data flow's dependencies: the calculator first (no
  * new work), then relay and aggregator (finish their batches), then the broker.
  * Signals repeated within a second of the first (one Ctrl-C under `make up`
  * can arrive more than once) do not turn the ordered stop into a kill.
  */
-export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runUp(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  counts: ReplicaCounts = { calculator: 1, relay: 1, aggregator: 1 },
+): Promise<number> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
   await mkdir(config.SUMMA_DATA_DIR, { recursive: true })
+  const plan = planReplicas(config, counts)
   const stopping = new AbortController()
-  const children: SupervisedProcess[] = []
+  const children: Array<{ service: string; process: SupervisedProcess }> = []
   let broker: SupervisedProcess | undefined
 
+  // Calculators first (no new work), then relays, then aggregators; the replicas of one service together.
   const stopAll = async (): Promise<void> => {
-    for (const child of children.reverse()) await child.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)
+    for (const service of ['calculator', 'relay', 'aggregator']) {
+      const tier = children.filter((child) => child.service === service)
+      await Promise.all(tier.map((child) => child.process.stop(config.SUMMA_SHUTDOWN_TIMEOUT_MS + 2000)))
+    }
     await broker?.stop(60_000)
   }
   onStopSignals({
@@ -44,7 +55,7 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     },
     force: (signal) => {
       log.warn({ signal }, 'second signal: killing everything now')
-      for (const child of [...children, broker]) child?.kill()
+      for (const child of [...children.map((c) => c.process), broker]) child?.kill()
       process.exit(signalExitCode(signal))
     },
   })
@@ -63,21 +74,27 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
     await whenPostgresAnswers('preparing the schema', () => migrateCommand(config, io), stopping.signal, log)
     if (stopping.signal.aborted) return 0
 
-    for (const name of ['aggregator', 'relay', 'calculator'] as const) {
+    for (const replica of plan) {
+      if (replica.dataDir !== undefined) await mkdir(replica.dataDir, { recursive: true })
       const child = new SupervisedProcess({
-        name,
+        name: replica.name,
         command: process.execPath,
-        args: serviceCommand(name),
-        env,
+        args: serviceCommand(replica.service),
+        env: { ...env, ...replica.env },
         log,
         restart: true,
       })
       child.start()
-      children.push(child)
+      children.push({ service: replica.service, process: child })
     }
-    await waitForServices(config, stopping.signal, log)
+    await waitForServices(
+      config,
+      plan.map((replica) => replica.httpPort),
+      stopping.signal,
+      log,
+    )
     if (stopping.signal.aborted) return 0
-    printEndpoints(config)
+    printEndpoints(config, plan)
     await once(stopping.signal, 'abort')
     return 0
   } finally {
@@ -126,8 +143,12 @@ async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): P
 }
 
 /** Waits until every service's /health says ready, so the banner means what it says. */
-async function waitForServices(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
-  const ports = [config.SUMMA_HTTP_PORT, config.SUMMA_CALCULATOR_HTTP_PORT, config.SUMMA_RELAY_HTTP_PORT]
+async function waitForServices(
+  config: Config,
+  ports: number[],
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
   const deadline = Date.now() + 120_000
   const tls = clientTlsOf(config)
   const scheme = tls === undefined ? 'http' : 'https'
@@ -150,11 +171,25 @@ async function waitForServices(config: Config, signal: AbortSignal, log: Logger)
   }
 }
 
-function printEndpoints(config: Config): void {
+function printEndpoints(config: Config, plan: PlannedReplica[]): void {
   const host = config.SUMMA_HOST
   const tls = config.SUMMA_TLS_CERT_FILE !== undefined
   const scheme = tls ? 'https' : 'http'
   const grpcurl = tls ? '-cacert CA.crt' : '-plaintext'
+  const replicas =
+    plan.length === 3
+      ? []
+      : [
+          '  replicas:',
+          ...plan.map(
+            (replica) =>
+              `    ${replica.name.padEnd(14)}${replica.grpcPort === undefined ? '' : `gRPC ${host}:${replica.grpcPort}  `}${scheme}://${host}:${replica.httpPort}/health${replica.dataDir === undefined ? '' : `  data ${replica.dataDir}`}`,
+          ),
+          `  all calculators  ${plan
+            .filter((replica) => replica.grpcPort !== undefined)
+            .map((replica) => `${host}:${replica.grpcPort}`)
+            .join(',')}   (summa load --grpc takes this list, round robin)`,
+        ]
   const lines = [
     '',
     'summa is ready:',
@@ -169,6 +204,7 @@ function printEndpoints(config: Config): void {
       : []),
     `  Kafka           ${config.KAFKA_BOOTSTRAP_SERVERS}  topic ${config.SUMMA_TOPIC}`,
     `  data            ${config.SUMMA_DATA_DIR}  (sum.txt, audit.jsonl, broker data)`,
+    ...replicas,
     '',
     'Try: ./bin/summa add 5 7 && ./bin/summa total       Stop: Ctrl-C',
     '',

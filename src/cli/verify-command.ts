@@ -6,13 +6,13 @@ import { verify } from '../verify/verify.ts'
 import type { Output } from './commands.ts'
 
 /**
- * `summa verify --ledger FILE [--audit FILE] [--settle-ms N]`: prints the
+ * `summa verify --ledger FILE [--audit FILE]… [--settle-ms N]`: prints the
  * report as JSON and exits 1 on any anomaly (lost, duplicated, phantom, or a
  * total that is not the sum of what must be applied).
  */
 export async function verifyCommand(
   config: Config,
-  args: { ledger: string; audit?: string; settleMs: number },
+  args: { ledger: string; audit?: string[]; settleMs: number },
   io: Output,
 ): Promise<number> {
   const sql = createSql({
@@ -26,7 +26,7 @@ export async function verifyCommand(
       sql,
       topic: config.SUMMA_TOPIC,
       ledgerFile: args.ledger,
-      auditFile: args.audit ?? path.join(config.SUMMA_DATA_DIR, 'audit.jsonl'),
+      auditFiles: args.audit ?? [path.join(config.SUMMA_DATA_DIR, 'audit.jsonl')],
       settleMs: args.settleMs,
     })
     io.out(JSON.stringify(report, null, 2))

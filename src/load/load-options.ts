@@ -75,7 +75,8 @@ export const loadUsage = `summa load: drive Add, GET /total and health traffic a
   --json FILE               write the final report as JSON
   --e2e-probe               measure Add → visible in GET /total with probe Adds
   --quiet                   no live progress line
-  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT)
+  --grpc HOST:PORT, --http URL    targets (default from SUMMA_HOST, SUMMA_GRPC_PORT, SUMMA_HTTP_PORT);
+                            --grpc IP:PORT,IP:PORT,… or one DNS name of several calculators: round robin
   --api-key KEY             sent with every request (default SUMMA_API_KEY); needs the add and read scopes`
 
 export function parseDurationMs(text: string): number {

@@ -15,6 +15,7 @@ import { createRegistry } from '../shared/metrics.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
+import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { serverTlsOf } from '../shared/tls/tls-settings.ts'
@@ -40,6 +41,7 @@ export async function startRelay(
   hooks: ServiceHooks = {},
 ): Promise<RunningRelay> {
   const tracing = await startServiceTracing(config, 'relay', lifecycle, hooks)
+  const replica = replicaIdOf(config, 'relay')
   const brokers = kafkaBrokers(config)
   const sql = createSql({
     url: config.DATABASE_URL,
@@ -51,12 +53,12 @@ export async function startRelay(
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
   const kafkaConnection = kafkaConnectionOf(config)
-  const admin = createAdmin(brokers, 'summa-relay-admin', kafkaConnection)
+  const admin = createAdmin(brokers, `summa-relay-admin-${replica}`, kafkaConnection)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-relay', kafkaConnection)
+  const producer = createProducer(brokers, `summa-relay-${replica}`, kafkaConnection)
   lifecycle.defer('kafka-producer', () => producer.close())
 
-  const registry = createRegistry('relay')
+  const registry = createRegistry('relay', true, replica)
   const metrics = createRelayMetrics(registry, () => outboxBacklog(sql))
   const relay = new OutboxRelay({
     sql,

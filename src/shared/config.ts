@@ -125,6 +125,14 @@ const schema = z.object({
   KAFKA_TLS_CA_FILE: pemFile,
   KAFKA_TLS_CERT_FILE: pemFile,
   KAFKA_TLS_KEY_FILE: pemFile,
+  // Replicas: a name per process, and how fast the consumer group notices a dead aggregator.
+  SUMMA_REPLICA_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 of A-Z a-z 0-9 . _ -')
+    .optional(),
+  // The broker must allow it: its group.min.session.timeout.ms (6000 by default; 1000 in kafka/).
+  SUMMA_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(1200),
+  SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(200),
 })
 
 /** Settings that only make sense together: a certificate without its key (or the reverse) is a mistake, not a default. */

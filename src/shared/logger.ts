@@ -7,6 +7,8 @@ export type Logger = pino.Logger
 export interface LoggerOptions {
   level: string
   service: string
+  /** The replica id (src/shared/replica-id.ts), on every line. */
+  replica?: string
 }
 
 /**
@@ -16,12 +18,12 @@ export interface LoggerOptions {
  * carries its trace_id and span_id, so logs and traces join in Grafana.
  */
 export function createLogger(
-  { level, service }: LoggerOptions,
+  { level, service, replica }: LoggerOptions,
   destination?: pino.DestinationStream,
 ): Logger {
   const options: pino.LoggerOptions = {
     level,
-    base: { service },
+    base: replica === undefined ? { service } : { service, replica },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceFields,

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 
 /**
  * Sampling interval of the event-loop delay monitor behind the default
@@ -14,9 +14,19 @@ export const eventLoopResolutionMs = 10
  * A registry of this process's own: never prom-client's global one, so tests
  * can create several services in one process without their metrics colliding.
  */
-export function createRegistry(service: string, withDefaults = true): Registry {
+export function createRegistry(service: string, withDefaults = true, replica?: string): Registry {
   const registry = new Registry()
   registry.setDefaultLabels({ service })
+  // One series per process naming its replica, instead of a replica label on every
+  // series: join on `instance` when a query needs it (docs/OBSERVABILITY.md).
+  if (replica !== undefined) {
+    new Gauge({
+      name: 'summa_replica_info',
+      help: 'Always 1; names the replica (SUMMA_REPLICA_ID) this process is',
+      labelNames: ['replica'],
+      registers: [registry],
+    }).set({ replica }, 1)
+  }
   if (withDefaults)
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopResolutionMs })
   return registry

@@ -9,14 +9,14 @@ import type { AppliedSide } from './compare.ts'
  * request id: each accepted request has one event, so two rows for one request
  * id mean it was applied twice), the
  * subtotals and their event counts, which of `requestIds` the calculator
- * committed, and (when the file exists) how often each event id appears in the
- * audit log.
+ * committed, and (for the audit files that exist) how often each event id
+ * appears in the one file that repeats it most.
  */
 export async function readAppliedSide(
   sql: Sql,
   topic: string,
   requestIds: string[],
-  auditFile: string | undefined,
+  auditFiles: string[],
 ): Promise<AppliedSide> {
   const applied = new Map<string, bigint[]>()
   const rows = await sql<{ request_id: string; sum: string }[]>`
@@ -41,8 +41,19 @@ export async function readAppliedSide(
     committed,
     total: BigInt(totals?.total ?? '0'),
     appliedCount: BigInt(totals?.applied ?? '0'),
-    auditCounts: auditFile === undefined ? undefined : await countAuditIds(auditFile, topic),
+    auditCounts: await mostPerFile(auditFiles, topic),
   }
+}
+
+async function mostPerFile(files: string[], topic: string): Promise<Map<string, number> | undefined> {
+  let most: Map<string, number> | undefined
+  for (const file of files) {
+    const counts = await countAuditIds(file, topic)
+    if (counts === undefined) continue
+    most ??= new Map()
+    for (const [id, count] of counts) most.set(id, Math.max(count, most.get(id) ?? 0))
+  }
+  return most
 }
 
 async function countAuditIds(file: string, topic: string): Promise<Map<string, number> | undefined> {

@@ -9,7 +9,13 @@ export interface VerifyOptions {
   topic: string
   ledgerFile: string
   /** audit.jsonl to check for repeated event ids; skipped when undefined or missing. */
-  auditFile: string | undefined
+  auditFile?: string | undefined
+  /**
+   * Several audit logs (one per aggregator, or an export): an event id repeated
+   * within one file is a duplicate; the same id in two files is not (each
+   * aggregator's file also holds what it caught up from the database).
+   */
+  auditFiles?: string[]
   /**
    * Keep re-reading the applied side for up to this long while requests are
    * still in flight through outbox, relay and Kafka; 0 checks once.
@@ -29,8 +35,12 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const ledger = foldLedger(entries)
   const ids = [...ledger.requests.keys()]
   const deadline = Date.now() + options.settleMs
+  const auditFiles = [
+    ...(options.auditFile === undefined ? [] : [options.auditFile]),
+    ...(options.auditFiles ?? []),
+  ]
   for (;;) {
-    const side = await readAppliedSide(options.sql, options.topic, ids, options.auditFile)
+    const side = await readAppliedSide(options.sql, options.topic, ids, auditFiles)
     const report = compare(ledger, side)
     if (report.ok || Date.now() >= deadline || options.signal?.aborted) return report
     await sleep(250, options.signal)

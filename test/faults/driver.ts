@@ -2,7 +2,13 @@ import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { status } from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
-import { type LedgerOutcome, LedgerOutcomes, LedgerWriter, outcomeOf } from '../../src/shared/ledger.ts'
+import {
+  type LedgerEntry,
+  type LedgerOutcome,
+  LedgerOutcomes,
+  LedgerWriter,
+  outcomeOf,
+} from '../../src/shared/ledger.ts'
 
 export interface DriverOptions {
   address: string
@@ -65,6 +71,11 @@ export class TrafficDriver {
   /** The first attempt answered OK at or after `since` (epoch ms), if any yet. */
   firstOkAfter(since: number): { at: number; requestId: string } | undefined {
     return this.#acknowledged.find((ok) => ok.at >= since)
+  }
+
+  /** Writes an attempt made by someone else (a scenario's own client) to this driver's ledger. */
+  record(entry: LedgerEntry): Promise<void> {
+    return this.#ledger.record(entry)
   }
 
   get stats(): DriverStats {

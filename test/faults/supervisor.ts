@@ -27,6 +27,11 @@ export class Supervised {
     this.#log = createWriteStream(spec.logFile, { flags: 'a' })
   }
 
+  /** Kept down on purpose (hold or crash) until release(). */
+  get held(): boolean {
+    return this.#held
+  }
+
   get pid(): number {
     const pid = this.#child?.pid
     if (pid === undefined) throw new Error(`${this.spec.name} is not running`)
@@ -67,6 +72,16 @@ export class Supervised {
     const timer = setTimeout(() => this.signal('SIGKILL'), timeoutMs)
     await exited
     clearTimeout(timer)
+  }
+
+  /** kill -9, and keeps it down until release(): a replica that died for good. */
+  async crash(): Promise<void> {
+    this.#held = true
+    const child = this.#child
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    this.signal('SIGKILL')
+    await exited
   }
 
   release(): void {

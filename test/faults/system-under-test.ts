@@ -58,7 +58,7 @@ export async function startSystem(options: {
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
   }
-  await runOnce(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
+  await runSumma(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
   await options.beforeServices?.()
   const services = {} as Record<ServiceName, Supervised>
   for (const name of ['aggregator', 'relay', 'calculator'] as const) {
@@ -107,7 +107,7 @@ export async function waitUntilHealthy(system: SystemUnderTest, timeoutMs: numbe
 }
 
 /** Runs `summa ARGS` to completion, its output kept in `logFile`; rejects unless it exits 0. */
-async function runOnce(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+export async function runSumma(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
   let output = ''
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [cliEntry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })

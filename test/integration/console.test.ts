@@ -53,6 +53,7 @@ describe('live console', () => {
       addsRate: Number(await page.locator('#adds-rate').textContent()),
       e2eP99: await page.locator('#e2e-p99').textContent(),
       recentRows: await page.locator('#recent tr').count(),
+      owners: (await page.locator('#owners').textContent()) ?? '',
     })
 
     const first = await eventually(async () => {
@@ -68,6 +69,8 @@ describe('live console', () => {
       assert.ok(view.addsRate > 0, 'Add rate shown')
       assert.notEqual(view.e2eP99, '–', 'end-to-end latency shown')
       assert.ok(view.recentRows > 0, 'recent events listed')
+      // The one aggregator holds all six partitions (its replica id is <host>-0 here: port 0).
+      assert.match(view.owners, /^\S+ 0,1,2,3,4,5$/, `partition owners shown: ${view.owners}`)
       return view
     }, 30_000)
     // A few more seconds of history for the charts in the screenshot.

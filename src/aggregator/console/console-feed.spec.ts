@@ -24,6 +24,10 @@ function sources(overrides: Partial<ConsoleSources> = {}) {
       { partition: 1, offsets: 4, seconds: 2 },
     ],
     outbox: async () => ({ pending: 7, oldestAgeSeconds: 0.25 }),
+    owners: async () => [
+      { replica: 'host-8080', partitions: [0, 2, 4] },
+      { replica: 'host-8180', partitions: [1, 3, 5] },
+    ],
     applyLatency,
     endToEnd,
     now: () => now,
@@ -58,6 +62,10 @@ describe('ConsoleFeed', () => {
     assert.equal(second.lag?.offsets, 7)
     assert.equal(second.lag?.seconds, 2)
     assert.deepEqual(second.outbox, { pending: 7, oldestAgeSeconds: 0.25 })
+    assert.deepEqual(second.owners, [
+      { replica: 'host-8080', partitions: [0, 2, 4] },
+      { replica: 'host-8180', partitions: [1, 3, 5] },
+    ])
   })
 
   it('still shows the total when Kafka (lag) or the outbox cannot be read', async () => {
@@ -68,10 +76,14 @@ describe('ConsoleFeed', () => {
       outbox: async () => {
         throw new Error('no table')
       },
+      owners: async () => {
+        throw new Error('kafka down')
+      },
     })
     const snapshot = await new ConsoleFeed(s.base, pino({ level: 'silent' })).snapshot()
     assert.equal(snapshot.lag, null)
     assert.equal(snapshot.outbox, null)
+    assert.equal(snapshot.owners, null)
     assert.equal(snapshot.deadLetters, '1')
   })
 

@@ -3,6 +3,7 @@ import type { PartitionLag } from '../consumer-lag.ts'
 import type { RecentEvent } from '../db/read-console.ts'
 import type { Total } from '../db/read-total.ts'
 import type { LatencyWindow } from '../latency-window.ts'
+import type { PartitionOwner } from '../partition-owners.ts'
 
 import type { ConsoleSnapshot } from './console-snapshot.ts'
 
@@ -13,6 +14,7 @@ export interface ConsoleSources {
   addsPerSecond: () => Promise<number>
   recentEvents: () => Promise<RecentEvent[]>
   lag: () => Promise<PartitionLag[]>
+  owners: () => Promise<PartitionOwner[]>
   outbox: () => Promise<{ pending: number; oldestAgeSeconds: number }>
   applyLatency: LatencyWindow
   endToEnd: LatencyWindow
@@ -65,12 +67,13 @@ export class ConsoleFeed {
     const now = (s.now ?? Date.now)()
     // Lag and the outbox need Kafka and a table another service owns: the
     // console still shows the total when either cannot be read.
-    const [total, adds, recent, lag, outbox] = await Promise.all([
+    const [total, adds, recent, lag, outbox, owners] = await Promise.all([
       s.readTotal(),
       s.addsPerSecond(),
       s.recentEvents(),
       s.lag().catch(() => null),
       s.outbox().catch(() => null),
+      s.owners().catch(() => null),
     ])
     const applied = BigInt(total.appliedEvents)
     const previous = this.#previous
@@ -101,6 +104,7 @@ export class ConsoleFeed {
             },
       outbox,
       recent,
+      owners,
     }
   }
 

@@ -45,6 +45,10 @@ export const consoleSnapshotSchema = z
       .nullable()
       .describe('null when the outbox could not be read'),
     recent: z.array(recentEventSchema).describe('the latest applied events, newest first'),
+    owners: z
+      .array(z.object({ replica: z.string(), partitions: z.array(z.number().int()) }))
+      .nullable()
+      .describe('which aggregator replica holds which partitions; null when the broker did not answer'),
   })
   .describe('the live console snapshot')
 

@@ -1,6 +1,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import type { Config } from '../config.ts'
 import type { Lifecycle } from '../lifecycle.ts'
+import { replicaIdOf } from '../replica-id.ts'
 import { createTracing, type Tracing } from './tracing.ts'
 
 /** What a test may inject into a service's start function beyond its config. */
@@ -15,7 +16,7 @@ export interface ServiceHooks {
  */
 export async function startServiceTracing(
   config: Config,
-  service: string,
+  service: 'calculator' | 'relay' | 'aggregator',
   lifecycle: Lifecycle,
   hooks: ServiceHooks,
 ): Promise<Tracing> {
@@ -24,6 +25,7 @@ export async function startServiceTracing(
     sampleRatio: config.SUMMA_OTEL_SAMPLE_RATIO,
     endpoint: config.SUMMA_OTEL_EXPORTER_URL,
     service,
+    replica: replicaIdOf(config, service),
     ...(hooks.spanExporter === undefined ? {} : { exporter: hooks.spanExporter }),
   })
   lifecycle.defer('tracing', () => tracing.shutdown())

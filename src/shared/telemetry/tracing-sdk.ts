@@ -20,7 +20,10 @@ export function createSdkTracing(options: TracingOptions): Tracing {
       ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.endpoint }) })
       : new SimpleSpanProcessor({ exporter: options.exporter })
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': `summa-${options.service}` }),
+    resource: resourceFromAttributes({
+      'service.name': `summa-${options.service}`,
+      ...(options.replica === undefined ? {} : { 'service.instance.id': options.replica }),
+    }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
     spanProcessors: [processor],
   })

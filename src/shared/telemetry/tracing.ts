@@ -31,6 +31,8 @@ export interface TracingOptions {
   /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
   endpoint: string
   service: string
+  /** The replica id, as the resource's `service.instance.id`. */
+  replica?: string
   /** Replaces the OTLP exporter (tests use an in-memory one); spans are then exported one by one. */
   exporter?: SpanExporter
 }

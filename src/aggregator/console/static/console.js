@@ -105,6 +105,13 @@ function render(s) {
   $('lag-seconds').textContent = s.lag === null ? 'n/a' : seconds(s.lag.seconds)
   $('outbox-pending').textContent = s.outbox === null ? 'n/a' : groupDigits(String(s.outbox.pending))
   $('outbox-age').textContent = s.outbox === null ? 'n/a' : seconds(s.outbox.oldestAgeSeconds)
+  // Which aggregator replica holds which partitions: "host-8080 0,2,4 · host-8180 1,3,5".
+  $('owners').textContent =
+    s.owners === null || s.owners === undefined
+      ? 'n/a'
+      : s.owners.length === 0
+        ? 'none assigned (rebalancing?)'
+        : s.owners.map((owner) => `${owner.replica} ${owner.partitions.join(',') || '–'}`).join(' · ')
 
   push(history.total, Number(s.total))
   push(history.adds, s.addsPerSecond)
