@@ -1,6 +1,7 @@
 import { outboxBacklog } from '../relay/db/claim-pending.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
@@ -58,6 +59,9 @@ export async function startAggregator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningAggregator> {
+  // Checked before anything is opened: without a key every event would be dead-lettered as unverifiable.
+  const verifier = requireVerifier(await loadEventKeys(config))
+  log.info({ keyIds: verifier.keyIds }, 'verifying event signatures')
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
   const topic = config.SUMMA_TOPIC
@@ -106,6 +110,7 @@ export async function startAggregator(
     brokers,
     groupId: config.SUMMA_CONSUMER_GROUP,
     topic,
+    verifier,
     deadLetters: new DeadLetterWriter({
       producer,
       deadLetterTopic: deadLetterTopicOf(topic),

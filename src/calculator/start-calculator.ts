@@ -1,5 +1,6 @@
 import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { loadEventKeys, requireSigningKey } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
@@ -37,6 +38,9 @@ export async function startCalculator(
   lifecycle: Lifecycle,
   hooks: ServiceHooks = {},
 ): Promise<RunningCalculator> {
+  // Checked before anything is opened: without a key the calculator could not sign what it accepts.
+  const signingKey = requireSigningKey(await loadEventKeys(config))
+  log.info({ keyId: signingKey.id }, 'signing events')
   const tracing = await startServiceTracing(config, 'calculator', lifecycle, hooks)
   const sql = createSql({
     url: config.DATABASE_URL,
@@ -54,7 +58,7 @@ export async function startCalculator(
     (rows: AcceptRow[]) => {
       // Counted here, inside the breaker, so refused batches are not taken for commits.
       metrics.groupCommitRows.observe(rows.length)
-      return acceptRequests(sql, rows)
+      return acceptRequests(sql, rows, signingKey)
     },
     {
       registry,

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { ensureEventKeysFile, eventKeysFile } from '../shared/event-keys.ts'
 import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
@@ -22,6 +23,14 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
   await mkdir(config.SUMMA_DATA_DIR, { recursive: true })
+  // Zero-config event keys: made on the first run, kept in the data directory, reused after.
+  const keys = await ensureEventKeysFile(config)
+  if (keys !== 'environment') {
+    log.info(
+      { file: path.join(config.SUMMA_DATA_DIR, eventKeysFile), created: keys === 'created' },
+      'event keys',
+    )
+  }
   const stopping = new AbortController()
   const children: SupervisedProcess[] = []
   let broker: SupervisedProcess | undefined

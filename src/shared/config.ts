@@ -70,6 +70,10 @@ const schema = z.object({
   SUMMA_HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1000),
   SUMMA_SSE_MAX_CLIENTS: positiveInt.max(10_000).default(32),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  // Authentic events (src/shared/event-keys.ts): `<key id>:<base64>`, and a list of them.
+  // Parsed there, not here, so that an error message can never echo a key.
+  SUMMA_EVENT_SIGNING_KEY: z.string().optional(),
+  SUMMA_EVENT_VERIFY_KEYS: z.string().optional(),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
   // Observability: tracing is off unless asked for, and then costs nothing per request.
   SUMMA_OTEL_ENABLED: z
