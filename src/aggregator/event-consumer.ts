@@ -1,5 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
+import type { KafkaSasl } from '../shared/config.ts'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { EventVerifier } from '../shared/event-signature.ts'
@@ -25,6 +26,7 @@ const kafkaCommitIntervalMs = 1000
 export interface EventConsumerOptions {
   sql: Sql
   brokers: string[]
+  sasl?: KafkaSasl | undefined
   groupId: string
   topic: string
   /** Only events signed by a key it knows are applied; the rest are dead-lettered. */
@@ -105,6 +107,7 @@ export class EventConsumer {
       groupId,
       clientId: 'summa-aggregator',
       bootstrapBrokers: brokers,
+      ...(this.#options.sasl === undefined ? {} : { sasl: this.#options.sasl }),
       autocommit: false,
       maxWaitTime: 250,
       sessionTimeout: 10_000,

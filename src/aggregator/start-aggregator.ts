@@ -1,5 +1,5 @@
 import { outboxBacklog } from '../relay/db/claim-pending.ts'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { type Config, kafkaBrokers, kafkaSasl } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
@@ -64,12 +64,13 @@ export async function startAggregator(
   log.info({ keyIds: verifier.keyIds }, 'verifying event signatures')
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
+  const sasl = kafkaSasl(config)
   const topic = config.SUMMA_TOPIC
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-aggregator' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-aggregator-admin')
+  const admin = createAdmin(brokers, 'summa-aggregator-admin', sasl)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-aggregator-dlq')
+  const producer = createProducer(brokers, 'summa-aggregator-dlq', sasl)
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('aggregator')
@@ -108,6 +109,7 @@ export async function startAggregator(
   const consumer = new EventConsumer({
     sql,
     brokers,
+    sasl,
     groupId: config.SUMMA_CONSUMER_GROUP,
     topic,
     verifier,

@@ -1,6 +1,6 @@
 import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
 import { redriveDeadLetters } from '../dlq/redrive.ts'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { type Config, kafkaBrokers, kafkaSasl } from '../shared/config.ts'
 import { createProducer } from '../shared/kafka.ts'
 import type { Output } from './commands.ts'
 
@@ -14,11 +14,14 @@ export async function dlqRedriveCommand(
   io: Output,
 ): Promise<number> {
   const brokers = kafkaBrokers(config)
+  // On an authenticated broker, credentials that may read the dead-letter topic and write the topic (the admin's).
+  const sasl = kafkaSasl(config)
   const deadLetterTopic = deadLetterTopicOf(config.SUMMA_TOPIC)
-  const producer = createProducer(brokers, 'summa-dlq-redrive')
+  const producer = createProducer(brokers, 'summa-dlq-redrive', sasl)
   try {
     const report = await redriveDeadLetters({
       brokers,
+      sasl,
       deadLetterTopic,
       groupId: `${config.SUMMA_CONSUMER_GROUP}-dlq-redrive`,
       producer,

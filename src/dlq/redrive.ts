@@ -1,5 +1,6 @@
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import { DeadLetterKinds, deadLetterHeaderPrefix, deadLetterHeaders } from '../aggregator/dead-letter.ts'
+import type { KafkaSasl } from '../shared/config.ts'
 import { SummaError } from '../shared/errors.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import { decodeSumEvent } from '../shared/sum-event.ts'
@@ -10,6 +11,7 @@ export const redriveHeader = 'summa-redriven-from'
 
 export interface RedriveOptions {
   brokers: string[]
+  sasl?: KafkaSasl | undefined
   deadLetterTopic: string
   /** The consumer group that remembers how far re-driving got. */
   groupId: string
@@ -59,6 +61,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
     groupId: options.groupId,
     clientId: 'summa-dlq-redrive',
     bootstrapBrokers: options.brokers,
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     autocommit: false,
     maxWaitTime: 200,
   })

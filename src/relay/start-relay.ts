@@ -1,4 +1,4 @@
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { type Config, kafkaBrokers, kafkaSasl } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { boundPort, createHttpServer } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
@@ -32,11 +32,12 @@ export async function startRelay(
 ): Promise<RunningRelay> {
   const tracing = await startServiceTracing(config, 'relay', lifecycle, hooks)
   const brokers = kafkaBrokers(config)
+  const sasl = kafkaSasl(config)
   const sql = createSql({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'summa-relay' })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))
-  const admin = createAdmin(brokers, 'summa-relay-admin')
+  const admin = createAdmin(brokers, 'summa-relay-admin', sasl)
   lifecycle.defer('kafka-admin', () => admin.close())
-  const producer = createProducer(brokers, 'summa-relay')
+  const producer = createProducer(brokers, 'summa-relay', sasl)
   lifecycle.defer('kafka-producer', () => producer.close())
 
   const registry = createRegistry('relay')

@@ -1,4 +1,5 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka'
+import type { KafkaSasl } from './config.ts'
 import type { Logger } from './logger.ts'
 import type { DependencyCheck } from './readiness.ts'
 import { backoffMs, sleep } from './sleep.ts'
@@ -18,10 +19,11 @@ export interface TopicSpec {
  * replica has it). Retries are bounded so a send fails in bounded time and the
  * relay can release its claimed rows and back off.
  */
-export function createProducer(brokers: string[], clientId: string): RawProducer {
+export function createProducer(brokers: string[], clientId: string, sasl?: KafkaSasl): RawProducer {
   return new Producer({
     clientId,
     bootstrapBrokers: brokers,
+    ...(sasl === undefined ? {} : { sasl }),
     idempotent: true,
     acks: ProduceAcks.ALL,
     // Worst case about 3 × 3 s: a send gives up within the default shutdown budget.
@@ -32,14 +34,20 @@ export function createProducer(brokers: string[], clientId: string): RawProducer
   })
 }
 
-export function createAdmin(brokers: string[], clientId: string): Admin {
+export function createAdmin(brokers: string[], clientId: string, sasl?: KafkaSasl): Admin {
   // No retries: an admin call here is a probe or a one-off, and should answer fast.
-  return new Admin({ clientId, bootstrapBrokers: brokers, retries: 0, timeout: 2000 })
+  return new Admin({
+    clientId,
+    bootstrapBrokers: brokers,
+    retries: 0,
+    timeout: 2000,
+    ...(sasl === undefined ? {} : { sasl }),
+  })
 }
 
 /** Whether a broker answers a metadata request at `brokers` now (a short-lived admin client). */
-export async function kafkaAnswers(brokers: string[], clientId: string): Promise<boolean> {
-  const admin = createAdmin(brokers, clientId)
+export async function kafkaAnswers(brokers: string[], clientId: string, sasl?: KafkaSasl): Promise<boolean> {
+  const admin = createAdmin(brokers, clientId, sasl)
   try {
     await admin.listTopics()
     return true
