@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { type Config, type KafkaSasl, kafkaBrokers, kafkaSasl, loadConfig } from '../shared/config.ts'
 import { ensureEventKeysFile, eventKeysFile } from '../shared/event-keys.ts'
 import { kafkaAnswers } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
@@ -10,6 +10,7 @@ import { sleep } from '../shared/sleep.ts'
 import { migrateCommand } from './commands.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
+import { type BrokerUsers, brokerAuth, kafkaUsersFile, readBrokerUsers, saslEnv } from './up-broker-auth.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -52,23 +53,34 @@ export async function runUp(config: Config, env: NodeJS.ProcessEnv): Promise<num
   process.on('SIGTERM', onSignal)
 
   try {
-    if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up'))) {
-      broker = startBroker(config, env, log)
-      await waitForKafka(config, stopping.signal, log)
-    } else {
+    const auth = brokerAuth(config, env)
+    // A broker already answering as it is (plaintext, or with the configured credentials) is used as is.
+    const configured = kafkaSasl(config)
+    let users = auth.kind === 'generated' ? await readBrokerUsers(auth.usersFile) : undefined
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', users?.admin ?? configured)) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'using the Kafka broker already running')
+    } else {
+      if (auth.kind === 'plaintext') {
+        log.warn({ reason: auth.reason }, 'starting the Kafka broker without authentication')
+      }
+      broker = startBroker(config, { ...env, KAFKA_SASL: auth.kind === 'generated' ? 'true' : 'false' }, log)
+      if (auth.kind === 'generated') users = await waitForUsers(auth.usersFile, stopping.signal)
+      await waitForKafka(config, stopping.signal, log, users?.admin ?? configured)
     }
     if (stopping.signal.aborted) return 0
+    if (users !== undefined)
+      log.info({ file: path.join(config.SUMMA_DATA_DIR, kafkaUsersFile) }, 'Kafka users (SCRAM-SHA-512)')
     const io = { out: (line: string) => log.info(line), err: (line: string) => log.error(line) }
-    await migrateCommand(config, io)
+    await migrateCommand(users === undefined ? config : loadConfig({ ...env, ...saslEnv(users.admin) }), io)
     if (stopping.signal.aborted) return 0
 
     for (const name of ['aggregator', 'relay', 'calculator'] as const) {
+      const own = users === undefined || name === 'calculator' ? {} : saslEnv(users[name])
       const child = new SupervisedProcess({
         name,
         command: process.execPath,
         args: serviceCommand(name),
-        env,
+        env: { ...env, ...own },
         log,
         restart: true,
       })
@@ -112,10 +124,28 @@ function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): Super
   return broker
 }
 
-async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
+/** run.sh writes the users file before it formats the storage; the broker starts after. */
+async function waitForUsers(usersFile: string, signal: AbortSignal): Promise<BrokerUsers | undefined> {
+  const deadline = Date.now() + 60_000
+  while (!signal.aborted) {
+    const users = await readBrokerUsers(usersFile)
+    if (users !== undefined) return users
+    if (Date.now() > deadline)
+      throw new Error(`the broker did not write ${usersFile} within 60 s; see kafka-broker.log`)
+    await sleep(200, signal)
+  }
+  return undefined
+}
+
+async function waitForKafka(
+  config: Config,
+  signal: AbortSignal,
+  log: Logger,
+  sasl?: KafkaSasl,
+): Promise<void> {
   const deadline = Date.now() + 180_000
   while (!signal.aborted) {
-    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up')) {
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', sasl)) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'Kafka is ready')
       return
     }
