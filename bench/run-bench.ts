@@ -6,6 +6,7 @@ import postgres from 'postgres'
 import { CalculatorClient } from '../src/cli/calculator-client.ts'
 import { loadNodeFlags, serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
+import { generateEventKey } from '../src/shared/event-keys.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { sleep } from '../src/shared/sleep.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
@@ -104,6 +105,8 @@ async function bench(): Promise<BenchResults> {
     SUMMA_CALCULATOR_HTTP_PORT: String(ports.calculatorHttp),
     SUMMA_RELAY_HTTP_PORT: String(ports.relayHttp),
     SUMMA_LOG_LEVEL: 'warn',
+    // The calculator signs and the aggregator verifies every event, as in production: a key per run.
+    SUMMA_EVENT_SIGNING_KEY: env.SUMMA_EVENT_SIGNING_KEY ?? generateEventKey(),
     // BENCH_PROFILE=1: CPU profiles of the three services, written when they stop (bench/profile-summary.ts).
     ...(env.BENCH_PROFILE === '1'
       ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(logs, 'profiles')}` }

@@ -19,12 +19,20 @@ const describedEventHeaders: Record<keyof typeof eventHeaders, z.ZodType> = {
     .regex(/^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/)
     .optional()
     .describe('W3C Trace Context, when the Add call carried one'),
+  signature: z
+    .string()
+    .regex(/^v1;kid=[A-Za-z0-9._-]{1,64};[A-Za-z0-9_-]{43}$/)
+    .optional()
+    .describe(
+      'v1;kid=<key id>;<base64url HMAC-SHA256 of the event under that key> (docs/SECURITY.md, "Authentic events"). Optional in the schema so older records stay valid, but the aggregator dead-letters a record without a valid one',
+    ),
 }
 const headersSchema = z
   .object({
     [eventHeaders.eventId]: describedEventHeaders.eventId,
     [eventHeaders.contentType]: describedEventHeaders.contentType,
     [eventHeaders.traceparent]: describedEventHeaders.traceparent,
+    [eventHeaders.signature]: describedEventHeaders.signature,
     [redriveHeader]: z
       .string()
       .regex(/^.+\/\d+\/\d+$/)

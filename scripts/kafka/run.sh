@@ -39,8 +39,56 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # (works even where /tmp is noexec, and nothing is left behind in /tmp).
 mkdir -p "$LOG_DIR" "$NODE_DIR/tmp"
 
+# KAFKA_SASL=true: SCRAM-SHA-512 on the client listener, PLAIN on the controller listener, ACLs
+# enforced (kafka/sasl.properties.template). Three users: the admin (the broker itself, topic and ACL
+# set-up), the relay and the aggregator. Passwords come from the environment, else from
+# $KAFKA_USERS_FILE, which is generated (mode 0600) on the first start and kept: SCRAM users are
+# created when the storage is formatted, so the file must outlive the broker's data.
+SASL="${KAFKA_SASL:-false}"
+USERS_FILE="${KAFKA_USERS_FILE:-$DATA/kafka-users.env}"
+if [[ "$SASL" == true ]]; then
+  if [[ ! -s "$USERS_FILE" ]]; then
+    secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+    # Written whole, then moved into place without overwriting: a reader never sees half a file,
+    # and of two first starts at once the second keeps the first one's users.
+    (
+      umask 077
+      {
+        echo "KAFKA_ADMIN_USERNAME=summa-admin"
+        echo "KAFKA_ADMIN_PASSWORD=$(secret)"
+        echo "KAFKA_RELAY_USERNAME=summa-relay"
+        echo "KAFKA_RELAY_PASSWORD=$(secret)"
+        echo "KAFKA_AGGREGATOR_USERNAME=summa-aggregator"
+        echo "KAFKA_AGGREGATOR_PASSWORD=$(secret)"
+      } > "$USERS_FILE.$$"
+      mv -n "$USERS_FILE.$$" "$USERS_FILE"
+      rm -f "$USERS_FILE.$$"
+    )
+    echo "kafka run: SASL users in $USERS_FILE" >&2
+  fi
+  # The environment wins over the file, one variable at a time.
+  while IFS='=' read -r name value; do
+    [[ "$name" =~ ^KAFKA_(ADMIN|RELAY|AGGREGATOR)_(USERNAME|PASSWORD)$ ]] || continue
+    [[ -n "${!name:-}" ]] || printf -v "$name" '%s' "$value"
+  done < "$USERS_FILE"
+  for name in KAFKA_ADMIN_USERNAME KAFKA_ADMIN_PASSWORD KAFKA_RELAY_USERNAME KAFKA_RELAY_PASSWORD \
+              KAFKA_AGGREGATOR_USERNAME KAFKA_AGGREGATOR_PASSWORD; do
+    [[ "${!name:-}" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "kafka run: $name is missing or not [A-Za-z0-9._-]+" >&2; exit 2; }
+  done
+  CLIENT_LISTENER=SASL_PLAINTEXT
+  security="$(< "$ROOT/kafka/sasl.properties.template")"
+  security="${security//@ADMIN_USER@/"$KAFKA_ADMIN_USERNAME"}"
+  security="${security//@ADMIN_PASSWORD@/"$KAFKA_ADMIN_PASSWORD"}"
+else
+  CLIENT_LISTENER=PLAINTEXT
+  security=""
+fi
+
 # Fill the template. Bash substitution (quoted, so '&' or '|' in paths are harmless) beats sed.
 conf="$(< "$ROOT/kafka/server.properties.template")"
+conf="${conf//@CLIENT_LISTENER@/"$CLIENT_LISTENER"}"
+conf="${conf//@PROTOCOL_MAP@/"$CLIENT_LISTENER:$CLIENT_LISTENER,CONTROLLER:$CLIENT_LISTENER"}"
+conf="${conf//@SECURITY@/"$security"}"
 conf="${conf//@NODE_ID@/"$NODE_ID"}"
 conf="${conf//@QUORUM_VOTERS@/"$VOTERS"}"
 conf="${conf//@LISTEN_HOST@/"$LISTEN_HOST"}"
@@ -50,7 +98,9 @@ conf="${conf//@CONTROLLER_PORT@/"$CONTROLLER_PORT"}"
 conf="${conf//@LOG_DIR@/"$LOG_DIR"}"
 conf="${conf//@REPLICATION_FACTOR@/"$RF"}"
 conf="${conf//@MIN_ISR@/"$MIN_ISR"}"
-printf '%s\n' "$conf" > "$PROPS"
+# It may hold the admin password: readable by its owner only.
+(umask 077; printf '%s\n' "$conf" > "$PROPS.tmp")
+mv "$PROPS.tmp" "$PROPS"
 
 cp_arg="$LIB/*"   # the JVM expands the wildcard itself: keep it quoted
 if [[ ! -f "$LOG_DIR/meta.properties" ]]; then
@@ -64,8 +114,15 @@ if [[ ! -f "$LOG_DIR/meta.properties" ]]; then
   echo "kafka run: formatting node $NODE_ID storage in $LOG_DIR (cluster $cluster_id)" >&2
   # Static controller.quorum.voters: no --standalone/--initial-controllers (4.1 rejects them).
   # -g: a node formatted already is left as is.
+  scram=()
+  if [[ "$SASL" == true ]]; then
+    for who in ADMIN RELAY AGGREGATOR; do
+      user="KAFKA_${who}_USERNAME" password="KAFKA_${who}_PASSWORD"
+      scram+=(--add-scram "SCRAM-SHA-512=[name=${!user},password=${!password}]")
+    done
+  fi
   "$JAVA" -Dlog4j2.configurationFile="$ROOT/kafka/log4j2.xml" -cp "$cp_arg" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" -g >&2
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" -g "${scram[@]}" >&2
 elif [[ ! -s "$ID_FILE" ]]; then
   # Formatted node but the shared id file is gone: restore it from the node's own metadata.
   sed -n 's/^cluster\.id=//p' "$LOG_DIR/meta.properties" > "$ID_FILE"
@@ -81,7 +138,7 @@ if [[ -n "${SUMMA_SUPERVISOR_PID:-}" ]]; then
   ) < /dev/null > /dev/null 2>&1 &
 fi
 
-echo "kafka run: node $NODE_ID on $LISTEN_HOST:$PORT, advertised $ADVERTISED_HOST:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
+echo "kafka run: node $NODE_ID on $LISTEN_HOST:$PORT ($CLIENT_LISTENER), advertised $ADVERTISED_HOST:$PORT (controller $CONTROLLER_PORT), voters $VOTERS, data $NODE_DIR" >&2
 # Extra JVM options may come from KAFKA_OPTS (word-split on purpose, like Kafka's own scripts).
 # shellcheck disable=SC2086
 exec "$JAVA" -Xms"$HEAP" -Xmx"$HEAP" \

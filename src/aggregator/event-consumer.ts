@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
+import type { EventVerifier } from '../shared/event-signature.ts'
 import type { KafkaConnection } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
@@ -35,6 +36,8 @@ export interface EventConsumerOptions {
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
   topic: string
+  /** Only events signed by a key it knows are applied; the rest are dead-lettered. */
+  verifier: EventVerifier
   deadLetters: DeadLetterWriter
   /** Told when partitions' records are read and when they are committed. */
   progress: PartitionProgress
@@ -165,7 +168,7 @@ export class EventConsumer {
     const { metrics, progress } = this.#options
     const partitions = new Set(batch.map((message) => message.partition))
     progress.waiting(partitions)
-    const { records, poison } = decodeBatch(batch)
+    const { records, poison } = decodeBatch(batch, this.#options.verifier)
     const tracing = this.#options.tracing
     const spans =
       tracing === undefined

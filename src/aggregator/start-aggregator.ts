@@ -3,6 +3,7 @@ import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, kafkaBrokers, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
@@ -69,6 +70,9 @@ export async function startAggregator(
 ): Promise<RunningAggregator> {
   // Protected mode: decided before anything is opened, so a refusal leaves nothing behind.
   const accessMode = accessModeOf(config)
+  // Checked before anything is opened: without a key every event would be dead-lettered as unverifiable.
+  const verifier = requireVerifier(await loadEventKeys(config))
+  log.info({ keyIds: verifier.keyIds }, 'verifying event signatures')
   const tracing = await startServiceTracing(config, 'aggregator', lifecycle, hooks)
   const replica = replicaIdOf(config, 'aggregator')
   const brokers = kafkaBrokers(config)
@@ -130,6 +134,7 @@ export async function startAggregator(
     sessionTimeoutMs: config.SUMMA_CONSUMER_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: config.SUMMA_CONSUMER_HEARTBEAT_INTERVAL_MS,
     topic,
+    verifier,
     deadLetters: new DeadLetterWriter({
       producer,
       deadLetterTopic: deadLetterTopicOf(topic),

@@ -2,6 +2,7 @@ import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { loadEventKeys, requireSigningKey } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
@@ -44,6 +45,9 @@ export async function startCalculator(
 ): Promise<RunningCalculator> {
   // Protected mode: decided before anything is opened, so a refusal leaves nothing behind.
   const accessMode = accessModeOf(config)
+  // Checked before anything is opened: without a key the calculator could not sign what it accepts.
+  const signingKey = requireSigningKey(await loadEventKeys(config))
+  log.info({ keyId: signingKey.id }, 'signing events')
   const tracing = await startServiceTracing(config, 'calculator', lifecycle, hooks)
   const sql = createSql({
     url: config.DATABASE_URL,
@@ -65,7 +69,7 @@ export async function startCalculator(
     (rows: AcceptRow[]) => {
       // Counted here, inside the breaker, so refused batches are not taken for commits.
       metrics.groupCommitRows.observe(rows.length)
-      return acceptRequests(sql, rows)
+      return acceptRequests(sql, rows, signingKey)
     },
     {
       registry,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { type Config, kafkaBrokers, kafkaSasl } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { createAdmin, ensureTopic, kafkaConnectionOf } from '../shared/kafka.ts'
+import { grantServiceAcls } from '../shared/kafka-acls.ts'
 import { ensureDatabase, migrate } from '../shared/migrate.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { clientTlsOf } from '../shared/tls/tls-settings.ts'
@@ -84,7 +85,9 @@ export async function migrateCommand(
     await sql.end()
   }
   if (options.topics === false) return 0
-  const admin = createAdmin(kafkaBrokers(config), 'summa-migrate', kafkaConnectionOf(config))
+  // On an authenticated broker migrate runs as the admin user: it creates the topics and the services' ACLs.
+  const connection = kafkaConnectionOf(config)
+  const admin = createAdmin(kafkaBrokers(config), 'summa-migrate', connection)
   try {
     const spec = {
       topic: config.SUMMA_TOPIC,
@@ -93,6 +96,18 @@ export async function migrateCommand(
     }
     for (const topic of [spec, { ...spec, topic: deadLetterTopicOf(spec.topic) }]) {
       io.out(`topic ${topic.topic}: ${await ensureTopic(admin, topic)}`)
+    }
+    if (connection.sasl !== undefined) {
+      const grants = await grantServiceAcls(admin, {
+        topic: spec.topic,
+        deadLetterTopic: deadLetterTopicOf(spec.topic),
+        consumerGroup: config.SUMMA_CONSUMER_GROUP,
+        relay: config.KAFKA_RELAY_USERNAME,
+        aggregator: config.KAFKA_AGGREGATOR_USERNAME,
+      })
+      io.out(
+        `ACLs: ${grants} grants for User:${config.KAFKA_RELAY_USERNAME} and User:${config.KAFKA_AGGREGATOR_USERNAME}`,
+      )
     }
   } finally {
     await admin.close()

@@ -15,6 +15,7 @@ export async function dlqRedriveCommand(
 ): Promise<number> {
   const brokers = kafkaBrokers(config)
   const deadLetterTopic = deadLetterTopicOf(config.SUMMA_TOPIC)
+  // On an authenticated broker, credentials that may read the dead-letter topic and write the topic (the admin's).
   const connection = kafkaConnectionOf(config)
   const producer = createProducer(brokers, 'summa-dlq-redrive', connection)
   try {

@@ -2,8 +2,9 @@ import { once } from 'node:events'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Config, kafkaBrokers } from '../shared/config.ts'
-import { kafkaAnswers, kafkaConnectionOf } from '../shared/kafka.ts'
+import { type Config, kafkaBrokers, loadConfig } from '../shared/config.ts'
+import { ensureEventKeysFile, eventKeysFile } from '../shared/event-keys.ts'
+import { type KafkaConnection, kafkaAnswers, kafkaConnectionOf } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
 import { onStopSignals, signalExitCode } from '../shared/stop-signals.ts'
@@ -14,6 +15,7 @@ import { httpGet } from './http-get.ts'
 import { type PlannedReplica, planReplicas, type ReplicaCounts } from './replica-plan.ts'
 import { serviceCommand } from './service-runtime.ts'
 import { SupervisedProcess } from './supervised-process.ts'
+import { type BrokerUsers, brokerAuth, kafkaUsersFile, readBrokerUsers, saslEnv } from './up-broker-auth.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -35,6 +37,14 @@ export async function runUp(
   const log = createLogger({ level: config.SUMMA_LOG_LEVEL, service: 'up' })
   await mkdir(config.SUMMA_DATA_DIR, { recursive: true })
   const plan = planReplicas(config, counts)
+  // Zero-config event keys: made on the first run, kept in the data directory, reused after.
+  const keys = await ensureEventKeysFile(config)
+  if (keys !== 'environment') {
+    log.info(
+      { file: path.join(config.SUMMA_DATA_DIR, eventKeysFile), created: keys === 'created' },
+      'event keys',
+    )
+  }
   const stopping = new AbortController()
   const children: Array<{ service: string; process: SupervisedProcess }> = []
   let broker: SupervisedProcess | undefined
@@ -61,26 +71,47 @@ export async function runUp(
   })
 
   try {
-    if (!(await kafkaAnswers(kafkaBrokers(config), 'summa-up', kafkaConnectionOf(config)))) {
-      broker = startBroker(config, env, log)
-      await waitForKafka(config, stopping.signal, log)
-    } else {
+    const auth = brokerAuth(config, env)
+    // A broker already answering as it is (plaintext, or with the configured credentials) is used as is.
+    const configured = kafkaConnectionOf(config)
+    let users = auth.kind === 'generated' ? await readBrokerUsers(auth.usersFile) : undefined
+    const asAdmin = (): KafkaConnection =>
+      users === undefined ? configured : { ...configured, sasl: users.admin }
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', asAdmin())) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'using the Kafka broker already running')
+    } else {
+      if (auth.kind === 'plaintext') {
+        log.warn({ reason: auth.reason }, 'starting the Kafka broker without authentication')
+      }
+      broker = startBroker(config, { ...env, KAFKA_SASL: auth.kind === 'generated' ? 'true' : 'false' }, log)
+      if (auth.kind === 'generated') users = await waitForUsers(auth.usersFile, stopping.signal)
+      await waitForKafka(config, stopping.signal, log, asAdmin())
     }
     if (stopping.signal.aborted) return 0
+    if (users !== undefined)
+      log.info({ file: path.join(config.SUMMA_DATA_DIR, kafkaUsersFile) }, 'Kafka users (SCRAM-SHA-512)')
     const io = { out: (line: string) => log.info(line), err: (line: string) => log.error(line) }
     // A database that is down (or still starting) is waited for, not a reason to
     // exit: `summa up` under a supervisor would otherwise restart in a loop.
-    await whenPostgresAnswers('preparing the schema', () => migrateCommand(config, io), stopping.signal, log)
+    const migrateConfig = users === undefined ? config : loadConfig({ ...env, ...saslEnv(users.admin) })
+    await whenPostgresAnswers(
+      'preparing the schema',
+      () => migrateCommand(migrateConfig, io),
+      stopping.signal,
+      log,
+    )
     if (stopping.signal.aborted) return 0
 
     for (const replica of plan) {
       if (replica.dataDir !== undefined) await mkdir(replica.dataDir, { recursive: true })
+      // Each service its own broker user; the calculator talks to no broker.
+      const own =
+        users === undefined || replica.service === 'calculator' ? {} : saslEnv(users[replica.service])
       const child = new SupervisedProcess({
         name: replica.name,
         command: process.execPath,
         args: serviceCommand(replica.service),
-        env: { ...env, ...replica.env },
+        env: { ...env, ...replica.env, ...own },
         log,
         restart: true,
       })
@@ -129,10 +160,28 @@ function startBroker(config: Config, env: NodeJS.ProcessEnv, log: Logger): Super
   return broker
 }
 
-async function waitForKafka(config: Config, signal: AbortSignal, log: Logger): Promise<void> {
+/** run.sh writes the users file before it formats the storage; the broker starts after. */
+async function waitForUsers(usersFile: string, signal: AbortSignal): Promise<BrokerUsers | undefined> {
+  const deadline = Date.now() + 60_000
+  while (!signal.aborted) {
+    const users = await readBrokerUsers(usersFile)
+    if (users !== undefined) return users
+    if (Date.now() > deadline)
+      throw new Error(`the broker did not write ${usersFile} within 60 s; see kafka-broker.log`)
+    await sleep(200, signal)
+  }
+  return undefined
+}
+
+async function waitForKafka(
+  config: Config,
+  signal: AbortSignal,
+  log: Logger,
+  connection: KafkaConnection,
+): Promise<void> {
   const deadline = Date.now() + 180_000
   while (!signal.aborted) {
-    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', kafkaConnectionOf(config))) {
+    if (await kafkaAnswers(kafkaBrokers(config), 'summa-up', connection)) {
       log.info({ brokers: config.KAFKA_BOOTSTRAP_SERVERS }, 'Kafka is ready')
       return
     }

@@ -186,5 +186,6 @@ function toMessage(row: OutboxRow, topic: string, traceparent: string | null) {
     [Buffer.from(eventHeaders.contentType), Buffer.from('application/json')],
   ])
   if (traceparent !== null) headers.set(Buffer.from(eventHeaders.traceparent), Buffer.from(traceparent))
+  if (row.signature !== null) headers.set(Buffer.from(eventHeaders.signature), Buffer.from(row.signature))
   return { topic, key: Buffer.from(row.message_key), value: Buffer.from(row.payload), headers }
 }

@@ -43,6 +43,20 @@ const schema = z.object({
     .string()
     .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .default('127.0.0.1:9092'),
+  // SASL for every Kafka client of this process (docs/SECURITY.md, "The broker"); unset: plaintext,
+  // no authentication. The password is not validated here, so no error message can echo it.
+  KAFKA_SASL_MECHANISM: z.enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN']).default('SCRAM-SHA-512'),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  // The principals `summa migrate` grants ACLs to when it runs with SASL credentials (as the admin).
+  KAFKA_RELAY_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('summa-relay'),
+  KAFKA_AGGREGATOR_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('summa-aggregator'),
   SUMMA_TOPIC: z
     .string()
     .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka topic name')
@@ -93,6 +107,10 @@ const schema = z.object({
   // The key the CLI (`summa add`, `total`, `load`, `reset`, `dlq redrive`) sends; `--api-key` overrides it.
   SUMMA_API_KEY: z.string().optional(),
   SUMMA_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  // Authentic events (src/shared/event-keys.ts): `<key id>:<base64>`, and a list of them.
+  // Parsed there, not here, so that an error message can never echo a key.
+  SUMMA_EVENT_SIGNING_KEY: z.string().optional(),
+  SUMMA_EVENT_VERIFY_KEYS: z.string().optional(),
   SUMMA_LOG_LEVEL: logLevel.default('info'),
   // Observability: tracing is off unless asked for, and then costs nothing per request.
   SUMMA_OTEL_ENABLED: z
@@ -205,4 +223,31 @@ export function rateLimitOf(config: Pick<Config, 'SUMMA_RATE_LIMIT_PER_SECOND' |
 
 export function kafkaBrokers(config: Pick<Config, 'KAFKA_BOOTSTRAP_SERVERS'>): string[] {
   return config.KAFKA_BOOTSTRAP_SERVERS.split(',')
+}
+
+export interface KafkaSasl {
+  mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN'
+  username: string
+  password: string
+}
+
+/** The process's Kafka credentials, or undefined for an unauthenticated (plaintext) broker. */
+export function kafkaSasl(
+  config: Pick<Config, 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
+): KafkaSasl | undefined {
+  if (config.KAFKA_SASL_USERNAME === undefined) return undefined
+  if (config.KAFKA_SASL_PASSWORD === undefined) {
+    throw new SummaError(
+      ErrorCodes.INVALID_CONFIG,
+      'KAFKA_SASL_USERNAME is set but KAFKA_SASL_PASSWORD is not',
+      {
+        field: 'KAFKA_SASL_PASSWORD',
+      },
+    )
+  }
+  return {
+    mechanism: config.KAFKA_SASL_MECHANISM,
+    username: config.KAFKA_SASL_USERNAME,
+    password: config.KAFKA_SASL_PASSWORD,
+  }
 }

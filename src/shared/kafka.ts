@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka'
+import { type Config, type KafkaSasl, kafkaSasl } from './config.ts'
 import type { Logger } from './logger.ts'
 import type { DependencyCheck } from './readiness.ts'
 import { backoffMs, sleep } from './sleep.ts'
@@ -12,12 +13,21 @@ export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>
 export interface KafkaConnection {
   /** TLS to the brokers (node:tls options); absent for plaintext. */
   tls?: ConnectionOptions
+  /** The process's SASL credentials; absent for a broker without authentication. */
+  sasl?: KafkaSasl
 }
 
-/** The connection settings from the configuration (KAFKA_TLS and the KAFKA_TLS_* files). */
-export function kafkaConnectionOf(config: Parameters<typeof kafkaTlsOf>[0]): KafkaConnection {
+/**
+ * The connection settings from the configuration: KAFKA_TLS and the KAFKA_TLS_* files, and the
+ * KAFKA_SASL_* credentials.
+ */
+export function kafkaConnectionOf(
+  config: Parameters<typeof kafkaTlsOf>[0] &
+    Pick<Config, 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
+): KafkaConnection {
   const tls = kafkaTlsOf(config)
-  return tls === undefined ? {} : { tls }
+  const sasl = kafkaSasl(config)
+  return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) }
 }
 
 export interface TopicSpec {

@@ -9,7 +9,7 @@
 export const redactedMask = '***'
 
 /**
- * Settings whose value may carry a credential (a URL's user:password). An
+ * Settings whose value is or may carry a credential (a key, a password, a URL's user:password). An
  * invalid one is named but never echoed: the value may not even parse as a
  * URL, so masking its password is not reliable.
  */
@@ -18,6 +18,9 @@ export const secretSettings: ReadonlySet<string> = new Set([
   'SUMMA_OTEL_EXPORTER_URL',
   'SUMMA_API_KEY',
   'SUMMA_API_KEYS',
+  'SUMMA_EVENT_SIGNING_KEY',
+  'SUMMA_EVENT_VERIFY_KEYS',
+  'KAFKA_SASL_PASSWORD',
 ])
 
 /**

@@ -56,6 +56,8 @@ export const eventHeaders = {
   eventId: 'summa-event-id',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  /** HMAC of the event by the calculator's key (src/shared/event-signature.ts). */
+  signature: 'summa-signature',
 } as const
 
 export function encodeSumEvent(event: SumEvent): string {

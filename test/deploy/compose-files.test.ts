@@ -39,6 +39,10 @@ function composeConfig(extraEnv: string, args: string[] = []): string {
     const env = read('.env.example')
       .replace(/^POSTGRES_PASSWORD=$/m, 'POSTGRES_PASSWORD=checked')
       .replace(/^GRAFANA_ADMIN_PASSWORD=$/m, 'GRAFANA_ADMIN_PASSWORD=checked')
+      .replace(
+        /^SUMMA_EVENT_SIGNING_KEY=$/m,
+        `SUMMA_EVENT_SIGNING_KEY=k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      )
     writeFileSync(envFile, `${env}\n${extraEnv}`)
     return execFileSync('docker-compose', ['--env-file', envFile, '-f', 'compose.yaml', ...args, 'config'], {
       cwd: root,

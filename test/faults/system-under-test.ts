@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { cliEntry, serviceCommand } from '../../src/cli/service-runtime.ts'
+import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
 import { Supervised } from './supervisor.ts'
@@ -57,6 +58,7 @@ export async function startSystem(options: {
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
+    ...testEventKeyEnv,
   }
   await runSumma(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
   await options.beforeServices?.()

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/shared/logger.ts'
 import type { ServiceHooks } from '../../src/shared/telemetry/service-tracing.ts'
 import { defer } from './cleanup.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
+import { testEventKeyEnv } from './event-keys.ts'
 import { createTestTopic, kafkaBootstrap } from './kafka.ts'
 import { freePort } from './ports.ts'
 
@@ -51,6 +52,7 @@ export async function createTestSystem(
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_TEST_LOG_LEVEL ?? 'silent',
+    ...testEventKeyEnv,
     ...overrides,
   })
   return { config, db, topic, deadLetterTopic, dataDir }
@@ -114,6 +116,7 @@ export async function processEnv(
     SUMMA_HTTP_PORT: String(await freePort()),
     SUMMA_CALCULATOR_HTTP_PORT: String(await freePort()),
     SUMMA_RELAY_HTTP_PORT: String(await freePort()),
+    ...testEventKeyEnv,
     ...overrides,
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { createAdmin, ensureTopic, type RawProducer } from '../../src/shared/kafka.ts'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
+import { signedHeaders } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { kafkaBootstrap, readTopic, testProducer } from '../helpers/kafka.ts'
 import { createTestSystem, getJson, startTestAggregator } from '../helpers/system.ts'
@@ -34,7 +35,7 @@ async function produce(producer: RawProducer, topic: string, events: SumEvent[])
       topic,
       key: Buffer.from(event.requestId),
       value: Buffer.from(encodeSumEvent(event)),
-      headers: new Map([[Buffer.from('summa-event-id'), Buffer.from(event.eventId)]]),
+      headers: signedHeaders(event),
     })),
   })
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
+import { signedHeaders } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import {
   brokerSetting,
@@ -179,7 +180,14 @@ describe('dead letters that cannot be written as they are', () => {
     await kcat(['-P', '-t', system.topic, '-p', '0', '-k', 'k1'], 'not json {\n')
     const after = sumEvent(40n, 2n)
     await testProducer(t).send({
-      messages: [{ topic: system.topic, partition: 0, value: Buffer.from(encodeSumEvent(after)) }],
+      messages: [
+        {
+          topic: system.topic,
+          partition: 0,
+          value: Buffer.from(encodeSumEvent(after)),
+          headers: signedHeaders(after),
+        },
+      ],
     })
     await waitForTotal(port, { total: '42', appliedEvents: '1', deadLetters: '1' })
 
@@ -198,8 +206,16 @@ describe('dead letters that cannot be written as they are', () => {
     const port = aggregator.running.httpPort
 
     await kcat(['-P', '-t', system.topic, '-p', '3', '-H', 'origin=kcat'], '{"v":1}\n')
+    const three = sumEvent(1n, 2n)
     await testProducer(t).send({
-      messages: [{ topic: system.topic, partition: 3, value: Buffer.from(encodeSumEvent(sumEvent(1n, 2n))) }],
+      messages: [
+        {
+          topic: system.topic,
+          partition: 3,
+          value: Buffer.from(encodeSumEvent(three)),
+          headers: signedHeaders(three),
+        },
+      ],
     })
     await waitForTotal(port, { total: '3', appliedEvents: '1', deadLetters: '1' })
     const stored = await storedDeadLetters(system)
@@ -217,7 +233,14 @@ describe('dead letters that cannot be written as they are', () => {
     const producer = testProducer(t)
     const send = (event: SumEvent) =>
       producer.send({
-        messages: [{ topic: system.topic, partition: 1, value: Buffer.from(encodeSumEvent(event)) }],
+        messages: [
+          {
+            topic: system.topic,
+            partition: 1,
+            value: Buffer.from(encodeSumEvent(event)),
+            headers: signedHeaders(event),
+          },
+        ],
       })
     await send(sumEvent(5n, 5n))
     await waitForTotal(port, { total: '10' })
@@ -276,7 +299,14 @@ describe('dead letters of hostile records', () => {
     const conflicting = { ...sumEvent(2n, 4n, first.eventId), requestId: first.requestId }
     const send = (event: SumEvent) =>
       producer.send({
-        messages: [{ topic: system.topic, partition: 2, value: Buffer.from(encodeSumEvent(event)) }],
+        messages: [
+          {
+            topic: system.topic,
+            partition: 2,
+            value: Buffer.from(encodeSumEvent(event)),
+            headers: signedHeaders(event),
+          },
+        ],
       })
     await send(first)
     await waitForTotal(port, { total: '5', appliedEvents: '1' })

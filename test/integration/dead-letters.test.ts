@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
+import { signedHeaders } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { kafkaBootstrap, readTopic, testProducer } from '../helpers/kafka.ts'
 import { spawnSumma } from '../helpers/processes.ts'
@@ -54,6 +55,7 @@ describe('dead letters', () => {
           partition: 0,
           key: Buffer.from(after.requestId),
           value: Buffer.from(encodeSumEvent(after)),
+          headers: signedHeaders(after),
         },
       ],
     })
@@ -84,6 +86,7 @@ describe('dead letters', () => {
           key: Buffer.from(wronged.requestId),
           value: Buffer.from(encodeSumEvent(wronged)),
           headers: new Map([
+            ...signedHeaders(wronged),
             [Buffer.from('summa-dlq-reason'), Buffer.from('a bug since fixed')],
             [Buffer.from('summa-dlq-original-topic'), Buffer.from(system.topic)],
           ]),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { type AcceptRow, acceptRequests } from '../../src/calculator/db/accept-requests.ts'
 import { expireRequests } from '../../src/calculator/db/expire-requests.ts'
+import { testSigningKey } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { calculatorClient, createTestSystem, getJson, startTestPipeline } from '../helpers/system.ts'
 
@@ -54,7 +55,7 @@ describe('request and event identity', () => {
       traceparent: null,
     })
     const id = randomUUID()
-    const results = await acceptRequests(system.db.sql, [row(id, 1n), row(id, 2n)])
+    const results = await acceptRequests(system.db.sql, [row(id, 1n), row(id, 2n)], testSigningKey)
     assert.deepEqual(
       results.map((result) => ('inserted' in result ? [result.inserted, result.num1] : result)),
       [
@@ -70,10 +71,12 @@ describe('request and event identity', () => {
         acceptRequests(
           system.db.sql,
           ids.map((i) => row(i, 1n)),
+          testSigningKey,
         ),
         acceptRequests(
           system.db.sql,
           reversed.map((i) => row(i, 1n)),
+          testSigningKey,
         ),
       ])
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
@@ -89,6 +90,31 @@ describe('summa up', () => {
       }, 30_000)
 
     const first = await startUp()
+    // Zero-config security: an event key and the broker's users, made on this first run, owner-only,
+    // and a broker that refuses an anonymous client.
+    for (const file of ['event-keys.json', 'kafka-users.env']) {
+      assert.equal((await stat(path.join(dataDir, file))).mode & 0o777, 0o600, file)
+    }
+    const anonymous = await new Promise<string | null>((resolve) => {
+      const child = execFile(
+        'kcat',
+        [
+          '-b',
+          env.KAFKA_BOOTSTRAP_SERVERS,
+          '-X',
+          'message.timeout.ms=5000',
+          '-m',
+          '5',
+          '-P',
+          '-t',
+          'summa.sums.v1',
+        ],
+        { timeout: 30_000 },
+        (error, _stdout, stderr) => resolve(error === null ? null : stderr),
+      )
+      child.stdin?.end('forged\n')
+    })
+    assert.notEqual(anonymous, null, 'an anonymous producer is refused')
     // Each service runs the compiled build with the V8 settings that keep it small.
     // A short-lived helper (the broker script's children) may exit between listing and reading.
     const commandLines = descendantsOf(first.child.pid!).flatMap((pid) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
-import { encodeSumEvent } from '../../shared/sum-event.ts'
+import { type EventKey, signEvent } from '../../shared/event-signature.ts'
+import { encodeSumEvent, type SumEvent } from '../../shared/sum-event.ts'
 import type { AddInput } from '../add-input.ts'
 
 export interface AcceptRow extends AddInput {
@@ -32,6 +33,7 @@ export interface StoredRequest {
 export async function acceptRequests(
   sql: Sql,
   rows: AcceptRow[],
+  signingKey: EventKey,
 ): Promise<Array<StoredRequest | SummaError>> {
   // The same id twice in one batch would insert one request but two events;
   // the first copy is written, later copies are answered like a replay.
@@ -40,8 +42,8 @@ export async function acceptRequests(
   const batch = [...unique.values()]
   const ids = batch.map((row) => row.requestId)
   const eventIds = batch.map(() => randomUUID())
-  const payloads = batch.map((row, i) =>
-    encodeSumEvent({
+  const events = batch.map(
+    (row, i): SumEvent => ({
       v: 1,
       eventId: eventIds[i]!,
       requestId: row.requestId,
@@ -51,6 +53,11 @@ export async function acceptRequests(
       acceptedAt: row.acceptedAt.toISOString(),
     }),
   )
+  const payloads = events.map(encodeSumEvent)
+  // Signed here, where the request is accepted: the relay only carries the
+  // signature and needs no key, and a row inserted into the outbox by anyone
+  // else has no valid one.
+  const signatures = events.map((event) => signEvent(signingKey, event))
   // Rows are inserted in request_id order: two calculators whose batches share
   // ids then take the unique-index locks in the same order and cannot deadlock.
   const inserted = await sql<{ request_id: string }[]>`
@@ -59,8 +66,8 @@ export async function acceptRequests(
         ${ids}::uuid[], ${eventIds}::uuid[], ${batch.map((row) => row.num1.toString())}::int8[],
         ${batch.map((row) => row.num2.toString())}::int8[], ${batch.map((row) => row.sum.toString())}::int8[],
         ${batch.map((row) => row.acceptedAt.toISOString())}::timestamptz[], ${payloads}::text[],
-        ${batch.map((row) => row.traceparent)}::text[]
-      ) as t(request_id, event_id, num1, num2, sum, accepted_at, payload, traceparent)
+        ${batch.map((row) => row.traceparent)}::text[], ${signatures}::text[]
+      ) as t(request_id, event_id, num1, num2, sum, accepted_at, payload, traceparent, signature)
     ),
     inserted as (
       insert into add_requests (request_id, num1, num2, sum, accepted_at)
@@ -69,8 +76,8 @@ export async function acceptRequests(
       returning request_id
     ),
     queued as (
-      insert into outbox (event_id, message_key, payload, traceparent)
-      select i.event_id, i.request_id::text, i.payload, i.traceparent
+      insert into outbox (event_id, message_key, payload, traceparent, signature)
+      select i.event_id, i.request_id::text, i.payload, i.traceparent, i.signature
       from input i join inserted using (request_id)
       order by i.request_id
     )

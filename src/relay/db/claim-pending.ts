@@ -7,6 +7,8 @@ export interface OutboxRow {
   message_key: string
   payload: string
   traceparent: string | null
+  /** The calculator's summa-signature header value; null on rows written before signing existed. */
+  signature: string | null
 }
 
 /**
@@ -18,7 +20,7 @@ export interface OutboxRow {
  */
 export function claimPending(tx: TransactionSql, limit: number): Promise<OutboxRow[]> {
   return tx<OutboxRow[]>`
-    select id, event_id, message_key, payload, traceparent
+    select id, event_id, message_key, payload, traceparent, signature
     from outbox
     where published_at is null
     order by id
