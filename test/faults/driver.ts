@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import { status } from '@grpc/grpc-js'
+import { type ChannelCredentials, type Metadata, status } from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import {
   type LedgerEntry,
@@ -21,9 +21,15 @@ export interface DriverOptions {
   deadlineMs?: number
   /** After stop(), how long unanswered requests keep being retried with their id (default 30 s). */
   drainMs?: number
+  /** The channel's credentials (default plaintext), e.g. grpc.credentials.createSsl(ca) for TLS. */
+  credentials?: ChannelCredentials
+  /** Sent with every Add (default none), e.g. `authorization: Bearer KEY`. */
+  metadata?: Metadata
 }
 
 const driverDefaults = { workers: 8, deadlineMs: 1000, drainMs: 30_000 }
+type Settings = Required<Omit<DriverOptions, 'credentials' | 'metadata'>> &
+  Pick<DriverOptions, 'credentials' | 'metadata'>
 
 export interface DriverStats {
   requests: number
@@ -43,7 +49,7 @@ export interface DriverStats {
  * before the answer (the classic "timed out, but was it recorded?").
  */
 export class TrafficDriver {
-  readonly #options: Required<DriverOptions>
+  readonly #options: Settings
   readonly #client: CalculatorClient
   readonly #ledger: LedgerWriter
   readonly #acknowledged: Array<{ at: number; requestId: string }> = []
@@ -56,11 +62,15 @@ export class TrafficDriver {
   constructor(options: DriverOptions) {
     this.#options = { ...driverDefaults, ...options }
     // Reconnect fast after a killed calculator: grpc-js would otherwise back off up to 120 s.
-    this.#client = new CalculatorClient(options.address, {
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1000,
-      'grpc.min_reconnect_backoff_ms': 100,
-    })
+    this.#client = new CalculatorClient(
+      options.address,
+      {
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+        'grpc.min_reconnect_backoff_ms': 100,
+      },
+      options.credentials,
+    )
     this.#ledger = new LedgerWriter(options.ledgerFile)
   }
 
@@ -152,7 +162,13 @@ export class TrafficDriver {
     let sum: string | undefined
     let replayed: boolean | undefined
     try {
-      const response = await this.#client.add({ requestId, num1, num2, deadlineMs })
+      const response = await this.#client.add({
+        requestId,
+        num1,
+        num2,
+        deadlineMs,
+        ...(this.#options.metadata === undefined ? {} : { metadata: this.#options.metadata.clone() }),
+      })
       sum = response.sum
       replayed = response.replayed
     } catch (error) {

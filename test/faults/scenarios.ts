@@ -24,7 +24,8 @@ export interface Scenario {
 /** Pauses long enough that every client deadline (1 s) and the server's Add timeout (0.9 s) expire. */
 const pauseMs = 3000
 
-function kill9(service: ServiceName, times: number): Scenario {
+/** SIGKILL of `service` under traffic, `times` times, each after its supervisor restarted it. */
+export function kill9(service: ServiceName, times: number): Scenario {
   return {
     name: `kill -9 ${service}`,
     faults: `SIGKILL of the ${service} under traffic, ${times}×; restarted by its supervisor`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
+import https from 'node:https'
 import path from 'node:path'
 import { cliEntry, serviceCommand } from '../../src/cli/service-runtime.ts'
 import { testEventKeyEnv } from '../helpers/event-keys.ts'
@@ -16,6 +17,8 @@ export interface SystemUnderTest {
   services: Record<ServiceName, Supervised>
   healthPorts: Record<ServiceName, number>
   grpcAddress: string
+  /** The CA that signed the services' certificate when TLS is on (startSystem's `tls`). */
+  ca?: Buffer
   stop: () => Promise<void>
 }
 
@@ -34,6 +37,10 @@ export async function startSystem(options: {
   replication?: number
   /** Runs after `summa migrate`, before the services start (e.g. to stop PostgreSQL). */
   beforeServices?: () => Promise<void>
+  /** TLS on every port of every service: the server certificate and key, and the CA clients trust. */
+  tls?: { certFile: string; keyFile: string; ca: Buffer }
+  /** More settings for every process (e.g. SUMMA_API_KEYS). */
+  env?: Record<string, string>
 }): Promise<SystemUnderTest> {
   const dataDir = path.join(options.dir, 'data')
   await mkdir(dataDir, { recursive: true })
@@ -59,6 +66,10 @@ export async function startSystem(options: {
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
     ...testEventKeyEnv,
+    ...(options.tls === undefined
+      ? {}
+      : { SUMMA_TLS_CERT_FILE: options.tls.certFile, SUMMA_TLS_KEY_FILE: options.tls.keyFile }),
+    ...options.env,
   }
   await runSumma(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
   await options.beforeServices?.()
@@ -80,6 +91,7 @@ export async function startSystem(options: {
     services,
     healthPorts,
     grpcAddress: `127.0.0.1:${grpcPort}`,
+    ...(options.tls === undefined ? {} : { ca: options.tls.ca }),
     stop: async () => {
       await services.calculator.stop()
       await Promise.all([services.relay.stop(), services.aggregator.stop()])
@@ -87,7 +99,9 @@ export async function startSystem(options: {
   }
 }
 
-export async function healthStatus(port: number): Promise<number> {
+/** The status of GET /health on `port` (0 when there is no answer); over TLS trusting `ca` when given. */
+export async function healthStatus(port: number, ca?: Buffer): Promise<number> {
+  if (ca !== undefined) return httpsStatus(port, '/health', ca)
   try {
     const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })
     await response.arrayBuffer()
@@ -97,11 +111,24 @@ export async function healthStatus(port: number): Promise<number> {
   }
 }
 
+// node:https, because fetch takes no CA without undici's own Agent.
+function httpsStatus(port: number, route: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const request = https.get({ host: '127.0.0.1', port, path: route, ca, timeout: 1000 }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    request.on('timeout', () => request.destroy())
+    request.on('error', () => resolve(0))
+  })
+}
+
 /** Waits until every service of `system` answers /health with 200. */
 export async function waitUntilHealthy(system: SystemUnderTest, timeoutMs: number): Promise<void> {
   await eventually(
     async () => {
-      for (const port of Object.values(system.healthPorts)) assert.equal(await healthStatus(port), 200)
+      for (const port of Object.values(system.healthPorts))
+        assert.equal(await healthStatus(port, system.ca), 200)
     },
     timeoutMs,
     100,
