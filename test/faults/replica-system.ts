@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { serviceCommand } from '../../src/cli/service-runtime.ts'
+import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
 import { Supervised } from './supervisor.ts'
@@ -47,6 +48,7 @@ export async function startReplicas(options: {
     SUMMA_RELAY_POLL_INTERVAL_MS: '200',
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_FAULTS_LOG_LEVEL ?? 'info',
+    ...testEventKeyEnv,
     ...options.env,
   }
   await mkdir(path.join(options.dir, 'shared'), { recursive: true })

@@ -10,6 +10,7 @@ import { createSql } from '../../src/shared/db.ts'
 import type { DatabaseTlsFiles } from '../../src/shared/tls/database-tls.ts'
 import { PostgresCluster } from '../faults/postgres-cluster.ts'
 import { defer } from '../helpers/cleanup.ts'
+import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { freePort } from '../helpers/ports.ts'
 import { calculatorClient, startTestCalculator } from '../helpers/system.ts'
 import { createTestCertificates, issueCertificate } from '../helpers/tls-certificates.ts'
@@ -97,6 +98,7 @@ describe('PostgreSQL over TLS', () => {
       SUMMA_GRPC_PORT: '0',
       SUMMA_CALCULATOR_HTTP_PORT: '0',
       SUMMA_LOG_LEVEL: process.env.SUMMA_TEST_LOG_LEVEL ?? 'silent',
+      ...testEventKeyEnv,
     })
     const lines: string[] = []
     const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line) }

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import postgres from 'postgres'
 import { PostgresCluster } from '../faults/postgres-cluster.ts'
 import { defer } from '../helpers/cleanup.ts'
+import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { createTestTopic, kafkaBootstrap } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
@@ -99,6 +100,7 @@ describe('secrets and internals stay out of output', () => {
       // debug: the level that carries the raw errors must still carry no password.
       SUMMA_LOG_LEVEL: 'debug',
       SUMMA_SHUTDOWN_TIMEOUT_MS: '3000',
+      ...testEventKeyEnv,
     }
     const migrated = spawnSumma(t, ['migrate', '--no-topics'], base)
     assert.equal((await migrated.exited).code, 0, migrated.output())
