@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { mkdir } from 'node:fs/promises'
+import { chmod, copyFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Config, kafkaBrokers, loadConfig } from '../shared/config.ts'
@@ -103,7 +103,16 @@ export async function runUp(
     if (stopping.signal.aborted) return 0
 
     for (const replica of plan) {
-      if (replica.dataDir !== undefined) await mkdir(replica.dataDir, { recursive: true })
+      if (replica.dataDir !== undefined) {
+        await mkdir(replica.dataDir, { recursive: true })
+        // An aggregator with a data directory of its own reads the event keys there: the same
+        // file, copied at every start so a key rotated in the first one reaches every replica.
+        if (keys !== 'environment') {
+          const copy = path.join(replica.dataDir, eventKeysFile)
+          await copyFile(path.join(config.SUMMA_DATA_DIR, eventKeysFile), copy)
+          await chmod(copy, 0o600)
+        }
+      }
       // Each service its own broker user; the calculator talks to no broker.
       const own =
         users === undefined || replica.service === 'calculator' ? {} : saslEnv(users[replica.service])
