@@ -151,6 +151,8 @@ clean:
 .PHONY: bench bench-scale
 bench: install
 	$(NODE) bench/run-bench.ts
+	@# What authentic events cost per event (signing in the calculator, verifying in the aggregator).
+	$(NODE) bench/event-signature-cost.ts | tee results/event-signature-cost.json
 
 # 1 and 2 replicas of every service under the same load, side by side (results/bench-scale.md).
 bench-scale: install
