@@ -6,10 +6,10 @@ import { createSql } from '../shared/db.ts'
 import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
+import { registerHttpMetrics } from '../shared/http/http-metrics.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
 import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { requireScope } from '../shared/http/require-scope.ts'
-import { httpStatusByCode } from '../shared/http-status.ts'
 import {
   createAdmin,
   createProducer,
@@ -48,6 +48,8 @@ import { TotalView, totalsChannel } from './total-view.ts'
 
 export interface RunningAggregator {
   httpPort: number
+  /** SUMMA_AGGREGATOR_OPS_PORT as bound (health and metrics); undefined when they share httpPort. */
+  opsPort: number | undefined
   /** Seed 003's HTTP port (SUMMA_COMPAT_PORTS), as bound; undefined when off. */
   compatHttpPort: number | undefined
   readiness: Readiness
@@ -201,7 +203,16 @@ export async function startAggregator(
   requireScope(http, guard, 'read')
   // Before any route: it collects their schemas into GET /openapi.json.
   await registerOpenApi(http)
-  registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
+  // Health and metrics with the API, or on an ops port of their own (opened below).
+  const ops =
+    config.SUMMA_AGGREGATOR_OPS_PORT === undefined
+      ? undefined
+      : createHttpServer({ log, tls, limits: httpLimitsOf(config) })
+  if (ops === undefined) registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
+  else {
+    registerHttpMetrics(http, registry)
+    registerOpsRoutes(ops, { readiness, registry, service: 'aggregator', httpMetrics: false })
+  }
   registerTotalRoutes(http, () => totals.read())
   registerCompatRoutes(http, () => totals.read())
   const consoleFeed = new ConsoleFeed(
@@ -220,6 +231,10 @@ export async function startAggregator(
   registerConsoleRoutes(http, consoleFeed, { maxClients: config.SUMMA_SSE_MAX_CLIENTS })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
+  if (ops !== undefined) {
+    await ops.listen({ host: config.SUMMA_HOST, port: config.SUMMA_AGGREGATOR_OPS_PORT })
+    lifecycle.defer('ops-http', () => ops.close())
+  }
   // Seed 003's HTTP port serves the same routes, so its /summation readers work without edits.
   let compatHttpPort: number | undefined
   if (config.SUMMA_COMPAT_PORTS) {
@@ -277,9 +292,10 @@ export async function startAggregator(
   lifecycle.defer('consumer', () => done)
 
   const httpPort = boundPort(http)
+  const opsPort = ops === undefined ? undefined : boundPort(ops)
   log.info(
-    { http: `${config.SUMMA_HOST}:${httpPort}`, compatHttpPort, total: initial?.total },
+    { http: `${config.SUMMA_HOST}:${httpPort}`, opsPort, compatHttpPort, total: initial?.total },
     'aggregator running',
   )
-  return { httpPort, compatHttpPort, readiness, sumFile, auditLog }
+  return { httpPort, opsPort, compatHttpPort, readiness, sumFile, auditLog }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
-import { type Config, kafkaBrokers, kafkaSasl } from '../shared/config.ts'
+import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { createAdmin, ensureTopic, kafkaConnectionOf } from '../shared/kafka.ts'
 import { grantServiceAcls } from '../shared/kafka-acls.ts'

@@ -82,15 +82,21 @@ export function planReplicas(config: Config, counts: ReplicaCounts): PlannedRepl
         const httpPort = config.SUMMA_RELAY_HTTP_PORT + offset
         plan.push({ service, name, httpPort, env: { SUMMA_RELAY_HTTP_PORT: String(httpPort) } })
       } else {
-        const httpPort = config.SUMMA_HTTP_PORT + offset
+        const apiPort = config.SUMMA_HTTP_PORT + offset
+        // Its /health is on its ops port when it has one.
+        const opsPort =
+          config.SUMMA_AGGREGATOR_OPS_PORT === undefined
+            ? undefined
+            : config.SUMMA_AGGREGATOR_OPS_PORT + offset
         const dataDir = n === 1 ? config.SUMMA_DATA_DIR : path.join(config.SUMMA_DATA_DIR, `aggregator-${n}`)
         plan.push({
           service,
           name,
-          httpPort,
+          httpPort: opsPort ?? apiPort,
           dataDir,
           env: {
-            SUMMA_HTTP_PORT: String(httpPort),
+            SUMMA_HTTP_PORT: String(apiPort),
+            ...(opsPort === undefined ? {} : { SUMMA_AGGREGATOR_OPS_PORT: String(opsPort) }),
             SUMMA_DATA_DIR: dataDir,
             ...(n > 1 ? { SUMMA_COMPAT_PORTS: 'false' } : {}),
           },

@@ -25,6 +25,9 @@ const schema = z.object({
   SUMMA_HOST: z.string().min(1).default('127.0.0.1'),
   SUMMA_GRPC_PORT: port.default(9090),
   SUMMA_HTTP_PORT: port.default(8080),
+  // The aggregator's /health, /health/live and /metrics on a port of their own (unset: on
+  // SUMMA_HTTP_PORT with the API), for a network that lets probes and Prometheus reach only it.
+  SUMMA_AGGREGATOR_OPS_PORT: port.optional(),
   SUMMA_CALCULATOR_HTTP_PORT: port.default(8081),
   SUMMA_RELAY_HTTP_PORT: port.default(8082),
   // The seeds' own ports, for their clients to work without edits: off unless asked for.

@@ -9,6 +9,8 @@ export interface OpsRoutesOptions {
   readiness: Readiness
   registry: Registry
   service: string
+  /** Count this server's requests in `summa_http_*` (false when another server of the process does). */
+  httpMetrics?: boolean
 }
 
 // The bodies of the routes below: their OpenAPI schemas (docs/openapi.json) and reply types.
@@ -53,9 +55,9 @@ const metricsSchema = z.string().describe('Prometheus text exposition format 0.0
  */
 export function registerOpsRoutes(
   app: FastifyInstance,
-  { readiness, registry, service }: OpsRoutesOptions,
+  { readiness, registry, service, httpMetrics = true }: OpsRoutesOptions,
 ): void {
-  registerHttpMetrics(app, registry)
+  if (httpMetrics) registerHttpMetrics(app, registry)
   const typed = app.withTypeProvider<ZodTypeProvider>()
   typed.get(
     '/health',
