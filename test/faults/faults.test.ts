@@ -5,15 +5,15 @@ import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createSql } from '../../src/shared/db.ts'
-import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { type DependencyContext, kafkaDown, postgresDown, startWhilePostgresDown } from './dependencies.ts'
 import { TrafficDriver } from './driver.ts'
+import { type FaultDependencies, startFaultDependencies } from './fault-dependencies.ts'
 import { assertRodeOut, restartsOf } from './outage-watch.ts'
-import { PostgresCluster } from './postgres-cluster.ts'
+import type { PostgresCluster } from './postgres-cluster.ts'
 import { type FaultContext, scenarios } from './scenarios.ts'
-import { Supervised } from './supervisor.ts'
+import type { Supervised } from './supervisor.ts'
 import { startSystem, waitUntilHealthy } from './system-under-test.ts'
 
 /**
@@ -55,45 +55,20 @@ describe('fault injection', { concurrency: 1 }, () => {
   let dir: string
   let postgres: PostgresCluster
   let broker: Supervised
+  let ownDependencies: FaultDependencies | undefined
   const rows: Row[] = []
   const dependencyRows: Array<{ dependency: string; notes: Row['notes']; verify: string }> = []
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'summa-faults-'))
     await mkdir(resultsDir, { recursive: true })
-    postgres = new PostgresCluster(basePort + 2)
-    await postgres.init()
-    broker = new Supervised({
-      name: 'kafka',
-      command: path.join(root, 'scripts/kafka/run.sh'),
-      args: [],
-      env: {
-        ...process.env,
-        SUMMA_DATA_DIR: path.join(dir, 'broker'),
-        KAFKA_PORT: String(basePort),
-        KAFKA_CONTROLLER_PORT: String(basePort + 1),
-        KAFKA_HEAP: '384m',
-      },
-      logFile: path.join(resultsDir, 'kafka-broker.log'),
-    })
-    broker.start()
-    await eventually(
-      async () => {
-        const admin = createAdmin([bootstrap], 'summa-faults')
-        try {
-          await admin.listTopics()
-        } finally {
-          await admin.close().catch(() => {})
-        }
-      },
-      180_000,
-      500,
-    )
+    ownDependencies = await startFaultDependencies(basePort, dir, path.join(resultsDir, 'kafka-broker.log'))
+    postgres = ownDependencies.postgres
+    broker = ownDependencies.broker
   })
 
   after(async () => {
-    await broker?.stop(30_000)
-    await postgres?.destroy()
+    await ownDependencies?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
     if (rows.length > 0) {
       await writeFile(path.join(resultsDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`)

@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { exportAuditLog } from '../../src/cli/audit-export.ts'
 import { createSql } from '../../src/shared/db.ts'
-import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { TrafficDriver } from './driver.ts'
-import { PostgresCluster } from './postgres-cluster.ts'
+import { type FaultDependencies, startFaultDependencies } from './fault-dependencies.ts'
+import type { PostgresCluster } from './postgres-cluster.ts'
 import {
   aggregatorTakeoverMs,
   gracefulSessionMs,
@@ -20,7 +20,6 @@ import {
   replicaScenarios,
 } from './replica-scenarios.ts'
 import { startReplicas, waitHealthy } from './replica-system.ts'
-import { Supervised } from './supervisor.ts'
 
 /**
  * Faults with replicas: two calculators, two relays and two aggregators on
@@ -57,45 +56,18 @@ interface Row {
 describe('fault injection with replicas', { concurrency: 1 }, () => {
   let dir: string
   let postgres: PostgresCluster
-  let broker: Supervised
+  let ownDependencies: FaultDependencies | undefined
   const rows: Row[] = []
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'summa-replicas-'))
     await mkdir(resultsDir, { recursive: true })
-    postgres = new PostgresCluster(basePort + 2)
-    await postgres.init()
-    broker = new Supervised({
-      name: 'kafka',
-      command: path.join(root, 'scripts/kafka/run.sh'),
-      args: [],
-      env: {
-        ...process.env,
-        SUMMA_DATA_DIR: path.join(dir, 'broker'),
-        KAFKA_PORT: String(basePort),
-        KAFKA_CONTROLLER_PORT: String(basePort + 1),
-        KAFKA_HEAP: '384m',
-      },
-      logFile: path.join(resultsDir, 'kafka-broker.log'),
-    })
-    broker.start()
-    await eventually(
-      async () => {
-        const admin = createAdmin([bootstrap], 'summa-faults')
-        try {
-          await admin.listTopics()
-        } finally {
-          await admin.close().catch(() => {})
-        }
-      },
-      180_000,
-      500,
-    )
+    ownDependencies = await startFaultDependencies(basePort, dir, path.join(resultsDir, 'kafka-broker.log'))
+    postgres = ownDependencies.postgres
   })
 
   after(async () => {
-    await broker?.stop(30_000)
-    await postgres?.destroy()
+    await ownDependencies?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
     if (rows.length > 0) {
       await writeFile(path.join(resultsDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`)

@@ -10,16 +10,16 @@ import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { createApiKey } from '../../src/shared/auth/api-keys.ts'
 import { createSql } from '../../src/shared/db.ts'
-import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { bearer, metadataOf } from '../helpers/auth.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { createTestCertificates, type TestCertificates } from '../helpers/tls-certificates.ts'
 import { plaintextGet } from '../helpers/tls-clients.ts'
 import { TrafficDriver } from './driver.ts'
-import { PostgresCluster } from './postgres-cluster.ts'
+import { type FaultDependencies, startFaultDependencies } from './fault-dependencies.ts'
+import type { PostgresCluster } from './postgres-cluster.ts'
 import { type FaultContext, kill9 } from './scenarios.ts'
-import { Supervised } from './supervisor.ts'
+import type { Supervised } from './supervisor.ts'
 import { type ServiceName, type SystemUnderTest, startSystem, waitUntilHealthy } from './system-under-test.ts'
 
 /**
@@ -45,6 +45,7 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
   let certs: TestCertificates
   let postgres: PostgresCluster
   let broker: Supervised
+  let ownDependencies: FaultDependencies | undefined
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'summa-faults-secure-'))
@@ -52,39 +53,13 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
     await mkdir(resultsDir, { recursive: true })
     await mkdir(path.join(dir, 'tls'))
     certs = await createTestCertificates(path.join(dir, 'tls'))
-    postgres = new PostgresCluster(basePort + 2)
-    await postgres.init()
-    broker = new Supervised({
-      name: 'kafka',
-      command: path.join(root, 'scripts/kafka/run.sh'),
-      args: [],
-      env: {
-        ...process.env,
-        SUMMA_DATA_DIR: path.join(dir, 'broker'),
-        KAFKA_PORT: String(basePort),
-        KAFKA_CONTROLLER_PORT: String(basePort + 1),
-        KAFKA_HEAP: '384m',
-      },
-      logFile: path.join(resultsDir, 'kafka-broker.log'),
-    })
-    broker.start()
-    await eventually(
-      async () => {
-        const admin = createAdmin([bootstrap], 'summa-faults-secure')
-        try {
-          await admin.listTopics()
-        } finally {
-          await admin.close().catch(() => {})
-        }
-      },
-      180_000,
-      500,
-    )
+    ownDependencies = await startFaultDependencies(basePort, dir, path.join(resultsDir, 'kafka-broker.log'))
+    postgres = ownDependencies.postgres
+    broker = ownDependencies.broker
   })
 
   after(async () => {
-    await broker?.stop(30_000)
-    await postgres?.destroy()
+    await ownDependencies?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
