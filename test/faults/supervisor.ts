@@ -17,6 +17,7 @@ export interface ProcessSpec {
 export class Supervised {
   readonly spec: ProcessSpec
   readonly #log: WriteStream
+  #closed: Promise<unknown> = Promise.resolve()
   #child: ChildProcess | undefined
   #stopping = false
   #held = false
@@ -47,6 +48,8 @@ export class Supervised {
     child.stdout?.pipe(this.#log, { end: false })
     child.stderr?.pipe(this.#log, { end: false })
     this.#child = child
+    // 'close' comes after the last output is piped: the log is ended only then (see stop()).
+    this.#closed = new Promise((resolve) => child.once('close', resolve))
     child.once('exit', (code, signal) => {
       this.#log.write(`\n--- ${this.spec.name} exited code=${code} signal=${signal}\n`)
       if (this.#stopping || this.#held) return
@@ -93,6 +96,7 @@ export class Supervised {
     this.#stopping = true
     const child = this.#child
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      await this.#closed
       this.#log.end()
       return
     }
@@ -112,6 +116,8 @@ export class Supervised {
     }, timeoutMs)
     await exited
     clearTimeout(timer)
+    // A process's last lines can still be on their way through the pipe when it has exited.
+    await this.#closed
     this.#log.end()
   }
 }
