@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type ChannelCredentials, type Metadata, status } from '@grpc/grpc-js'
@@ -9,6 +10,7 @@ import {
   LedgerWriter,
   outcomeOf,
 } from '../../src/shared/ledger.ts'
+import { eventually } from '../helpers/eventually.ts'
 
 export interface DriverOptions {
   address: string
@@ -90,6 +92,12 @@ export class TrafficDriver {
 
   get stats(): DriverStats {
     return { ...this.#stats }
+  }
+
+  /** Resolves once `count` more Adds than now have succeeded: traffic kept flowing after a recovery. */
+  async moreOk(count: number, timeoutMs = 60_000): Promise<void> {
+    const from = this.#stats.ok
+    await eventually(() => assert.ok(this.#stats.ok >= from + count, `${count} more Adds succeed`), timeoutMs)
   }
 
   /** Stops new requests, retries the unanswered ones for up to drainMs, closes the ledger. */
