@@ -5,9 +5,9 @@ import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import type { EventVerifier } from '../shared/event-signature.ts'
 import type { KafkaConnection } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
+import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
-import { briefly } from '../shared/when-postgres-answers.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
@@ -247,11 +247,7 @@ export class EventConsumer {
         if (signal.aborted) throw error
         this.#options.progress.blockedBy('applying a batch in PostgreSQL failed')
         const delayMs = backoffMs(attempt, 100, 5000)
-        // The stack only on the first attempt: an outage repeats this every few seconds.
-        log.warn(
-          { ...(attempt === 1 ? { err: error } : { cause: briefly(error) }), attempt, delayMs },
-          'applying a batch failed; retrying',
-        )
+        log.warn({ ...retryCause(attempt, error), attempt, delayMs }, 'applying a batch failed; retrying')
         await sleep(delayMs, signal)
       }
     }

@@ -2,10 +2,10 @@ import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
+import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
-import { briefly } from '../shared/when-postgres-answers.ts'
 import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
@@ -80,9 +80,8 @@ export class OutboxRelay {
         backlog = false
         this.#options.metrics.publishErrors.inc()
         const delayMs = backoffMs(failures)
-        // The stack only on the first failure in a row: an outage repeats it every few seconds.
         this.#options.log.warn(
-          { ...(failures === 1 ? { err: error } : { cause: briefly(error) }), attempt: failures, delayMs },
+          { ...retryCause(failures, error), attempt: failures, delayMs },
           'relay pass failed; rows stay pending',
         )
         await sleep(delayMs, signal)

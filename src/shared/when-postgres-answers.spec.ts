@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createLogger } from './logger.ts'
-import { briefly, whenPostgresAnswers } from './when-postgres-answers.ts'
+import { whenPostgresAnswers } from './when-postgres-answers.ts'
 
 const log = createLogger({ level: 'silent', service: 'test' })
 const refused = () =>
@@ -49,13 +49,5 @@ describe('whenPostgresAnswers', () => {
       log,
     )
     assert.equal(result, undefined)
-  })
-
-  it('describes an error by code and message, without its stack', () => {
-    assert.deepEqual(briefly(refused()), {
-      code: 'ECONNREFUSED',
-      message: 'connect ECONNREFUSED 127.0.0.1:5432',
-    })
-    assert.deepEqual(briefly('text'), { message: 'text' })
   })
 })

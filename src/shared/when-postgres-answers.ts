@@ -1,5 +1,6 @@
 import { SummaError } from './errors.ts'
 import type { Logger } from './logger.ts'
+import { briefly } from './retry-log.ts'
 import { backoffMs, sleep } from './sleep.ts'
 
 /**
@@ -33,11 +34,4 @@ export async function whenPostgresAnswers<T>(
     }
   }
   return undefined
-}
-
-/** An error's code and message, without its stack, for a log line repeated on every retry. */
-export function briefly(error: unknown): { code?: string; message: string } {
-  const message = error instanceof Error ? error.message : String(error)
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? { code, message } : { message }
 }
