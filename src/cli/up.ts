@@ -107,7 +107,7 @@ export async function runUp(
         await mkdir(replica.dataDir, { recursive: true })
         // An aggregator with a data directory of its own reads the event keys there: the same
         // file, copied at every start so a key rotated in the first one reaches every replica.
-        if (keys !== 'environment') {
+        if (keys !== 'environment' && replica.dataDir !== config.SUMMA_DATA_DIR) {
           const copy = path.join(replica.dataDir, eventKeysFile)
           await copyFile(path.join(config.SUMMA_DATA_DIR, eventKeysFile), copy)
           await chmod(copy, 0o600)
