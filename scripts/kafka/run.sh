@@ -76,19 +76,42 @@ if [[ "$SASL" == true ]]; then
     [[ "${!name:-}" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "kafka run: $name is missing or not [A-Za-z0-9._-]+" >&2; exit 2; }
   done
   CLIENT_LISTENER=SASL_PLAINTEXT
+  CONTROLLER_PROTOCOL=SASL_PLAINTEXT
   security="$(< "$ROOT/kafka/sasl.properties.template")"
   security="${security//@ADMIN_USER@/"$KAFKA_ADMIN_USERNAME"}"
   security="${security//@ADMIN_PASSWORD@/"$KAFKA_ADMIN_PASSWORD"}"
 else
   CLIENT_LISTENER=PLAINTEXT
+  CONTROLLER_PROTOCOL=PLAINTEXT
   security=""
+fi
+
+# KAFKA_BROKER_TLS_KEYSTORE (PEM: the PKCS#8 key, then the certificate chain) and
+# KAFKA_BROKER_TLS_TRUSTSTORE (PEM: the CA that signed it): the client listener speaks TLS (SSL, or
+# SASL_SSL with KAFKA_SASL=true), and so does the broker's own inter-broker traffic over it, which
+# is why the trust store is required. KAFKA_BROKER_TLS_CLIENT_AUTH=required also asks clients for a
+# certificate that CA signed. The controller listener stays on the loopback-only protocol above.
+KEYSTORE="${KAFKA_BROKER_TLS_KEYSTORE:-}"
+TRUSTSTORE="${KAFKA_BROKER_TLS_TRUSTSTORE:-}"
+if [[ -n "$KEYSTORE" || -n "$TRUSTSTORE" ]]; then
+  for file in "$KEYSTORE" "$TRUSTSTORE"; do
+    [[ -r "$file" ]] || { echo "kafka run: KAFKA_BROKER_TLS_KEYSTORE and KAFKA_BROKER_TLS_TRUSTSTORE must both name readable PEM files" >&2; exit 2; }
+  done
+  CLIENT_LISTENER="${CLIENT_LISTENER/PLAINTEXT/SSL}"
+  CLIENT_AUTH="${KAFKA_BROKER_TLS_CLIENT_AUTH:-none}"
+  [[ "$CLIENT_AUTH" =~ ^(none|requested|required)$ ]] || { echo "kafka run: KAFKA_BROKER_TLS_CLIENT_AUTH must be none, requested or required" >&2; exit 2; }
+  security+=$'\n'"ssl.keystore.type=PEM"$'\n'"ssl.keystore.location=$KEYSTORE"
+  security+=$'\n'"ssl.truststore.type=PEM"$'\n'"ssl.truststore.location=$TRUSTSTORE"
+  security+=$'\n'"ssl.client.auth=$CLIENT_AUTH"
 fi
 
 # Fill the template. Bash substitution (quoted, so '&' or '|' in paths are harmless) beats sed.
 conf="$(< "$ROOT/kafka/server.properties.template")"
 conf="${conf//@CLIENT_LISTENER@/"$CLIENT_LISTENER"}"
-conf="${conf//@PROTOCOL_MAP@/"$CLIENT_LISTENER:$CLIENT_LISTENER,CONTROLLER:$CLIENT_LISTENER"}"
+conf="${conf//@PROTOCOL_MAP@/"$CLIENT_LISTENER:$CLIENT_LISTENER,CONTROLLER:$CONTROLLER_PROTOCOL"}"
 conf="${conf//@SECURITY@/"$security"}"
+# The SASL settings name the client listener (listener.name.<name>.…), lower case.
+conf="${conf//@CLIENT_LISTENER_NAME@/"${CLIENT_LISTENER,,}"}"
 conf="${conf//@NODE_ID@/"$NODE_ID"}"
 conf="${conf//@QUORUM_VOTERS@/"$VOTERS"}"
 conf="${conf//@LISTEN_HOST@/"$LISTEN_HOST"}"
