@@ -93,7 +93,13 @@ describe('fault injection', { concurrency: 1 }, () => {
       await mkdir(scenarioDir, { recursive: true })
       const topic = `summa-faults-${index + 1}`
       const databaseUrl = postgres.url.replace(/\/summa$/, `/summa_faults_${index + 1}`)
-      const system = await startSystem({ databaseUrl, bootstrap, topic, dir: scenarioDir })
+      const system = await startSystem({
+        databaseUrl,
+        bootstrap,
+        topic,
+        dir: scenarioDir,
+        envOf: ownDependencies!.envOf,
+      })
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')
       const driver = new TrafficDriver({
         address: system.grpcAddress,
@@ -219,6 +225,7 @@ describe('fault injection', { concurrency: 1 }, () => {
         bootstrap,
         topic,
         dir: scenarioDir,
+        envOf: ownDependencies!.envOf,
         ...(startWhileDown ? { beforeServices: () => postgres.stop('immediate') } : {}),
       })
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')

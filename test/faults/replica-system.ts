@@ -38,6 +38,8 @@ export async function startReplicas(options: {
   dir: string
   count: number
   env?: Record<string, string>
+  /** Settings of one process alone (its own broker user: FaultDependencies.envOf). */
+  envOf?: (process: ServiceName | 'migrate') => Record<string, string>
 }): Promise<ReplicatedSystem> {
   const common: Record<string, string> = {
     DATABASE_URL: options.databaseUrl,
@@ -54,7 +56,12 @@ export async function startReplicas(options: {
   await mkdir(path.join(options.dir, 'shared'), { recursive: true })
   await runSumma(
     ['migrate'],
-    { ...process.env, ...common, SUMMA_DATA_DIR: path.join(options.dir, 'shared') },
+    {
+      ...process.env,
+      ...common,
+      ...options.envOf?.('migrate'),
+      SUMMA_DATA_DIR: path.join(options.dir, 'shared'),
+    },
     path.join(options.dir, 'migrate.log'),
   )
   const replicas: Replica[] = []
@@ -92,7 +99,7 @@ export async function startReplicas(options: {
         name: id,
         command: process.execPath,
         args: serviceCommand(service),
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...env, ...options.envOf?.(service) },
         logFile: path.join(options.dir, `${id}.log`),
       })
       supervised.start()

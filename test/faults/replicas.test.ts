@@ -91,6 +91,7 @@ describe('fault injection with replicas', { concurrency: 1 }, () => {
         topic,
         dir: scenarioDir,
         count: 2,
+        envOf: ownDependencies!.envOf,
         ...(scenario.env === undefined ? {} : { env: scenario.env }),
       })
       const ledgerFile = path.join(scenarioDir, 'ledger.jsonl')

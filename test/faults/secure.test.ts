@@ -5,33 +5,33 @@ import https from 'node:https'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import * as grpc from '@grpc/grpc-js'
 import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { createApiKey } from '../../src/shared/auth/api-keys.ts'
 import { createSql } from '../../src/shared/db.ts'
+import { createAdmin } from '../../src/shared/kafka.ts'
 import { verify } from '../../src/verify/verify.ts'
 import { bearer, metadataOf } from '../helpers/auth.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { createTestCertificates, type TestCertificates } from '../helpers/tls-certificates.ts'
 import { plaintextGet } from '../helpers/tls-clients.ts'
 import { TrafficDriver } from './driver.ts'
 import { type FaultDependencies, startFaultDependencies } from './fault-dependencies.ts'
-import type { PostgresCluster } from './postgres-cluster.ts'
-import { type FaultContext, kill9 } from './scenarios.ts'
-import type { Supervised } from './supervisor.ts'
+import { type FaultContext, kill9, type Scenario, scenarios } from './scenarios.ts'
 import { type ServiceName, type SystemUnderTest, startSystem, waitUntilHealthy } from './system-under-test.ts'
 
 /**
- * The fault suite with authentication and TLS on: every port of every service
- * serves TLS only (a throwaway CA), API keys are configured, and the traffic
- * driver presents an add+read key over TLS. Under that traffic the
- * calculator, the relay and the aggregator are each killed with SIGKILL twice,
- * one after another; after every fault an Add without the key must be refused
- * UNAUTHENTICATED and one in plaintext refused at the handshake, neither
- * recorded. Then the verifier: 0 lost, 0 duplicated, 0 phantom, and the total
- * that /total serves to the key is the one the ledger implies. Its own broker
- * and PostgreSQL cluster on SUMMA_TEST_FAULTS_PORT + 40…+42.
+ * The fault suite with authentication and TLS on everywhere: every port of every service serves
+ * TLS only (a throwaway CA) and wants an API key; the broker takes only SCRAM-SHA-512 users over
+ * SASL_SSL, with ACLs, and each process has its own user; PostgreSQL takes only TLS connections
+ * with a client certificate; events are signed. Under traffic from a driver that presents an
+ * add+read key, the calculator, the relay and the aggregator are each killed with SIGKILL twice,
+ * then the broker, then PostgreSQL crashes; after every fault an Add without the key must be
+ * refused UNAUTHENTICATED and one in plaintext refused at the handshake, neither recorded. Then
+ * the verifier: 0 lost, 0 duplicated, 0 phantom, and the total that /total serves to the key is
+ * the one the ledger implies. Its own broker and PostgreSQL cluster on SUMMA_TEST_FAULTS_PORT
+ * + 40…+42.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const basePort = Number(process.env.SUMMA_TEST_FAULTS_PORT ?? 19400) + 40
@@ -42,43 +42,41 @@ const resultsDir = path.join(root, '.test-data', 'faults-secure')
 
 describe('fault injection with authentication and TLS on', { concurrency: 1 }, () => {
   let dir: string
-  let certs: TestCertificates
-  let postgres: PostgresCluster
-  let broker: Supervised
-  let ownDependencies: FaultDependencies | undefined
+  let dependencies: FaultDependencies | undefined
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'summa-faults-secure-'))
     await rm(resultsDir, { recursive: true, force: true })
     await mkdir(resultsDir, { recursive: true })
-    await mkdir(path.join(dir, 'tls'))
-    certs = await createTestCertificates(path.join(dir, 'tls'))
-    ownDependencies = await startFaultDependencies(basePort, dir, path.join(resultsDir, 'kafka-broker.log'))
-    postgres = ownDependencies.postgres
-    broker = ownDependencies.broker
+    dependencies = await startFaultDependencies(basePort, dir, path.join(resultsDir, 'kafka-broker.log'), {
+      tls: true,
+    })
   })
 
   after(async () => {
-    await ownDependencies?.stop()
+    await dependencies?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
-  it('kill -9 of calculator, relay and aggregator: nothing lost, duplicated or phantom', {
-    timeout: 300_000,
+  it('kill -9 of calculator, relay, aggregator and broker, PostgreSQL crash: nothing lost, duplicated or phantom', {
+    timeout: 360_000,
   }, async () => {
+    const { postgres, broker, envOf } = dependencies!
+    const tls = dependencies!.tls!
     const topic = 'summa-faults-secure'
-    const databaseUrl = postgres.url.replace(/\/summa$/, '/summa_faults_secure')
+    const databaseUrl = dependencies!.databaseUrl('summa_faults_secure')
     const driverKey = createApiKey('fault-driver', ['add', 'read'])
     const system = await startSystem({
       databaseUrl,
       bootstrap,
       topic,
       dir: resultsDir,
-      tls: { certFile: certs.certFile, keyFile: certs.keyFile, ca: certs.ca },
+      tls: { certFile: tls.certFile, keyFile: tls.keyFile, ca: tls.ca },
       env: { SUMMA_API_KEYS: driverKey.entry },
+      envOf,
     })
     const ledgerFile = path.join(resultsDir, 'ledger.jsonl')
-    const credentials = grpc.credentials.createSsl(certs.ca)
+    const credentials = grpc.credentials.createSsl(tls.ca)
     const driver = new TrafficDriver({
       address: system.grpcAddress,
       ledgerFile,
@@ -88,7 +86,12 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
     })
     const noKey = new CalculatorClient(system.grpcAddress, {}, credentials)
     const plaintext = new CalculatorClient(system.grpcAddress)
-    const sql = createSql({ url: databaseUrl, poolSize: 2, applicationName: 'summa-faults-secure' })
+    const sql = createSql({
+      url: databaseUrl,
+      poolSize: 2,
+      applicationName: 'summa-faults-secure',
+      tls: tls.database,
+    })
     const notes: Record<string, number> = {}
     const refused: string[] = []
     const context: FaultContext = { system, broker, postgres, note: () => {} }
@@ -101,17 +104,34 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
         () => assert.ok(driver.stats.ok >= rate, 'traffic flows over TLS with the key'),
         30_000,
       )
+      await assertAnonymousBrokerRefused(dependencies!)
       let healedAt = 0
-      for (const service of ['calculator', 'relay', 'aggregator'] as const satisfies ServiceName[]) {
-        healedAt = await kill9(service, 2).inject(context)
+      const faults: Array<[string, Scenario]> = [
+        ...(['calculator', 'relay', 'aggregator'] as const satisfies ServiceName[]).map(
+          (service) => [service, kill9(service, 2)] as [string, Scenario],
+        ),
+        ['broker', scenarios.find((scenario) => scenario.name === 'restart Kafka broker')!],
+        ['postgres', postgresCrash],
+      ]
+      for (const [name, fault] of faults) {
+        healedAt = await fault.inject(context)
         const firstOk = await eventually(() => {
           const ok = driver.firstOkAfter(healedAt)
-          assert.ok(ok !== undefined, `an Add succeeds again after kill -9 ${service}`)
+          assert.ok(ok !== undefined, `an Add succeeds again after ${fault.name}`)
           return ok
         }, 90_000)
-        notes[`${service}FirstOkAfterMs`] = firstOk.at - healedAt
+        notes[`${name}FirstOkAfterMs`] = firstOk.at - healedAt
         refused.push(...(await assertRefused(noKey, plaintext)))
       }
+      // Every connection summa's processes hold to the database is encrypted (hostnossl is refused).
+      const [connections] = await sql<{ all: number; encrypted: number }[]>`
+        select count(*)::int as all, count(*) filter (where s.ssl)::int as encrypted
+        from pg_stat_activity a join pg_stat_ssl s using (pid)
+        where a.datname = current_database() and a.application_name like 'summa-%'`
+      assert.ok(
+        connections!.all > 0 && connections!.encrypted === connections!.all,
+        JSON.stringify(connections),
+      )
       // End to end again after the last fault: an Add made after it has reached the total.
       const last = driver.firstOkAfter(healedAt)!
       await eventually(
@@ -133,7 +153,8 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
       })
       const served = await totalOverTls(system, driverKey.key)
       const row = {
-        scenario: 'kill -9 calculator, relay, aggregator (2× each), API keys and TLS on',
+        scenario:
+          'kill -9 calculator, relay, aggregator (2× each) and broker, PostgreSQL crash; API keys, TLS, SASL_SSL broker with ACLs, PostgreSQL over TLS',
         requests: report.requests,
         attempts: report.attempts,
         duplicateSends: report.duplicateSends,
@@ -183,6 +204,42 @@ describe('fault injection with authentication and TLS on', { concurrency: 1 }, (
     }
   })
 })
+
+/** PostgreSQL crashed (no checkpoint) under traffic, down 3 s, then started on the same data. */
+const postgresCrash: Scenario = {
+  name: 'PostgreSQL crash',
+  faults: 'pg_ctl stop -m immediate under traffic, down 3 s, then started',
+  inject: async ({ postgres }) => {
+    await postgres.stop('immediate')
+    await delay(3000)
+    await postgres.start()
+    return Date.now()
+  },
+}
+
+/**
+ * A client without a user is refused by the broker: over TLS but without SASL, and with a user the
+ * broker does not have. (Its admin, with the same TLS settings, gets in: FaultDependencies waited
+ * for that.)
+ */
+async function assertAnonymousBrokerRefused(dependencies: FaultDependencies): Promise<void> {
+  const tls = dependencies.kafka.tls
+  const attempts = [
+    tls === undefined ? {} : { tls },
+    {
+      ...(tls === undefined ? {} : { tls }),
+      sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'summa-admin', password: 'not-the-password' },
+    },
+  ]
+  for (const connection of attempts) {
+    const admin = createAdmin([dependencies.bootstrap], 'summa-faults-anonymous', connection)
+    try {
+      await assert.rejects(admin.listTopics(), 'a client without a valid user is refused')
+    } finally {
+      await admin.close().catch(() => {})
+    }
+  }
+}
 
 /**
  * An Add over TLS without a key (UNAUTHENTICATED) and one with no TLS at all

@@ -41,6 +41,8 @@ export async function startSystem(options: {
   tls?: { certFile: string; keyFile: string; ca: Buffer }
   /** More settings for every process (e.g. SUMMA_API_KEYS). */
   env?: Record<string, string>
+  /** Settings of one process alone (its own broker user: FaultDependencies.envOf). */
+  envOf?: (process: ServiceName | 'migrate') => Record<string, string>
 }): Promise<SystemUnderTest> {
   const dataDir = path.join(options.dir, 'data')
   await mkdir(dataDir, { recursive: true })
@@ -71,7 +73,8 @@ export async function startSystem(options: {
       : { SUMMA_TLS_CERT_FILE: options.tls.certFile, SUMMA_TLS_KEY_FILE: options.tls.keyFile }),
     ...options.env,
   }
-  await runSumma(['migrate'], { ...process.env, ...env }, path.join(options.dir, 'migrate.log'))
+  const envOf = (name: ServiceName | 'migrate') => ({ ...process.env, ...env, ...options.envOf?.(name) })
+  await runSumma(['migrate'], envOf('migrate'), path.join(options.dir, 'migrate.log'))
   await options.beforeServices?.()
   const services = {} as Record<ServiceName, Supervised>
   for (const name of ['aggregator', 'relay', 'calculator'] as const) {
@@ -80,7 +83,7 @@ export async function startSystem(options: {
       command: process.execPath,
       // As `summa up` starts them: the services' V8 settings included.
       args: serviceCommand(name),
-      env: { ...process.env, ...env },
+      env: envOf(name),
       logFile: path.join(options.dir, `${name}.log`),
     })
     services[name].start()
