@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
+import { readBrokerUsers } from '../src/cli/up-broker-auth.ts'
+import type { KafkaSasl } from '../src/shared/config.ts'
 import { createSql } from '../src/shared/db.ts'
 import { createAdmin } from '../src/shared/kafka.ts'
 import { migrate } from '../src/shared/migrate.ts'
@@ -14,7 +16,10 @@ import { testEnv } from './helpers/test-env.ts'
  * Runs once per `node --test` run, before any test file: starts a real Kafka
  * broker of the run's own (ports 19092/19093 unless SUMMA_TEST_KAFKA_PORT says
  * otherwise, data in a temp dir) and a migrated template database. Test files
- * get both through the environment and copy the template per test.
+ * get both through the environment and copy the template per test. The broker
+ * is the authenticated one `make up` runs (KAFKA_SASL=true: SCRAM-SHA-512
+ * users, ACLs, nothing anonymous); the tests' clients and processes use its
+ * admin user (test/helpers/kafka.ts).
  */
 const root = fileURLToPath(new URL('../', import.meta.url))
 const adminUrl = process.env.SUMMA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -39,6 +44,7 @@ export async function globalSetup(): Promise<void> {
       SUMMA_DATA_DIR: dataDir,
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(port + 1),
+      KAFKA_SASL: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -47,8 +53,11 @@ export async function globalSetup(): Promise<void> {
   const exited = new Promise<never>((_, reject) =>
     broker?.once('exit', (code) => reject(new Error(`test broker exited with ${code}; see ${logFile}`))),
   )
-  await Promise.race([waitForKafka(bootstrap, 180_000), exited])
+  const admin = await Promise.race([brokerAdmin(dataDir), exited])
+  await Promise.race([waitForKafka(bootstrap, admin, 180_000), exited])
   process.env[testEnv.kafkaBootstrap] = bootstrap
+  process.env[testEnv.kafkaUsername] = admin.username
+  process.env[testEnv.kafkaPassword] = admin.password
 }
 
 export async function globalTeardown(): Promise<void> {
@@ -84,10 +93,21 @@ async function createTemplateDatabase(): Promise<void> {
   process.env[testEnv.adminDatabaseUrl] = adminUrl
 }
 
-async function waitForKafka(bootstrap: string, timeoutMs: number): Promise<void> {
+/** The admin user run.sh generates on the broker's first start (written before the JVM starts). */
+async function brokerAdmin(dir: string): Promise<KafkaSasl> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const users = await readBrokerUsers(path.join(dir, 'kafka-users.env'))
+    if (users !== undefined) return users.admin
+    if (Date.now() > deadline) throw new Error(`the test broker wrote no users in ${dir}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+async function waitForKafka(bootstrap: string, sasl: KafkaSasl, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const admin = createAdmin([bootstrap], 'summa-test-setup')
+    const admin = createAdmin([bootstrap], 'summa-test-setup', { sasl })
     try {
       await admin.listTopics()
       return

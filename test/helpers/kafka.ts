@@ -8,13 +8,52 @@ import {
   IncrementalAlterConfigOperationTypes,
   MessagesStreamModes,
 } from '@platformatic/kafka'
-import { createAdmin, createProducer, ensureTopic, type RawProducer } from '../../src/shared/kafka.ts'
+import type { KafkaSasl } from '../../src/shared/config.ts'
+import {
+  createAdmin,
+  createProducer,
+  ensureTopic,
+  type KafkaConnection,
+  type RawProducer,
+} from '../../src/shared/kafka.ts'
 import { defer } from './cleanup.ts'
 import { eventually } from './eventually.ts'
 import { requireEnv, testEnv } from './test-env.ts'
 
 export function kafkaBootstrap(): string {
   return requireEnv(testEnv.kafkaBootstrap)
+}
+
+/** The test broker's admin user, when it has users (the global setup's broker does). */
+function testKafkaUser(): KafkaSasl | undefined {
+  const username = process.env[testEnv.kafkaUsername]
+  const password = process.env[testEnv.kafkaPassword]
+  return username && password ? { mechanism: 'SCRAM-SHA-512', username, password } : undefined
+}
+
+/** How a test's own Kafka clients reach the test broker: as its admin. */
+export function testKafkaConnection(): KafkaConnection {
+  const sasl = testKafkaUser()
+  return sasl === undefined ? {} : { sasl }
+}
+
+/**
+ * The settings that point a process of summa at the test broker, as its admin: tests create their
+ * own topics without granting ACLs on them (what each service's own user may do is tested on
+ * brokers of their own: authenticated-broker.test.ts and the fault suite).
+ */
+export function testKafkaEnv(): Record<string, string> {
+  const sasl = testKafkaUser()
+  return {
+    KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+    ...(sasl === undefined
+      ? {}
+      : {
+          KAFKA_SASL_MECHANISM: sasl.mechanism,
+          KAFKA_SASL_USERNAME: sasl.username,
+          KAFKA_SASL_PASSWORD: sasl.password,
+        }),
+  }
 }
 
 export function uniqueName(prefix: string): string {
@@ -28,12 +67,12 @@ export async function createTestTopic(
 ): Promise<{ topic: string; deadLetterTopic: string }> {
   const topic = uniqueName('summa-test')
   const deadLetterTopic = `${topic}.dlq`
-  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
   await ensureTopic(admin, { topic, partitions, replication: 1 })
   await ensureTopic(admin, { topic: deadLetterTopic, partitions, replication: 1 })
   await admin.close()
   defer(t, async () => {
-    const cleanup = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+    const cleanup = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
     await cleanup.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => {})
     await cleanup.close()
   })
@@ -41,9 +80,39 @@ export async function createTestTopic(
 }
 
 export function testProducer(t: Pick<TestContext, 'after'>): RawProducer {
-  const producer = createProducer([kafkaBootstrap()], 'summa-test-producer')
+  const producer = createProducer([kafkaBootstrap()], 'summa-test-producer', testKafkaConnection())
   defer(t, () => producer.close())
   return producer
+}
+
+/** One record as a producer other than the relay writes it: any bytes, any headers. */
+export interface ForeignRecord {
+  partition: number
+  key?: string
+  value: string
+  headers?: Array<[string, string]>
+}
+
+/**
+ * Writes `records` to `topic` with a producer of the test's own (the broker's admin, past every
+ * ACL): what an attacker with a broker user, or a buggy foreign producer, can put on the topic.
+ */
+export async function produceForeign(
+  t: Pick<TestContext, 'after'>,
+  topic: string,
+  records: ForeignRecord[],
+): Promise<void> {
+  await testProducer(t).send({
+    messages: records.map((record) => ({
+      topic,
+      partition: record.partition,
+      ...(record.key === undefined ? {} : { key: Buffer.from(record.key) }),
+      value: Buffer.from(record.value),
+      headers: new Map(
+        (record.headers ?? []).map(([name, value]) => [Buffer.from(name), Buffer.from(value)]),
+      ),
+    })),
+  })
 }
 
 export interface ReadRecord {
@@ -66,6 +135,7 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
     groupId: uniqueName('summa-test-reader'),
     clientId: 'summa-test-reader',
     bootstrapBrokers: [kafkaBootstrap()],
+    ...testKafkaConnection(),
     autocommit: false,
     maxWaitTime: 200,
   })
@@ -99,7 +169,7 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
 
 /** A setting of the test broker as the broker itself reports it (not a guess at its default). */
 export async function brokerSetting(name: string): Promise<string> {
-  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
   try {
     const metadata = await admin.metadata({ topics: [] })
     const [nodeId] = metadata.brokers.keys()
@@ -122,7 +192,7 @@ export async function brokerSetting(name: string): Promise<string> {
  * reaches the broker through the metadata log, not at once.
  */
 export async function setTopicSetting(topic: string, name: string, value: string | undefined): Promise<void> {
-  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
   try {
     await admin.incrementalAlterConfigs({
       resources: [
@@ -153,7 +223,7 @@ export async function setTopicSetting(topic: string, name: string, value: string
 }
 
 export async function deleteTopic(topic: string): Promise<void> {
-  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
   try {
     await admin.deleteTopics({ topics: [topic] })
   } finally {

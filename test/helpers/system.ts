@@ -13,7 +13,7 @@ import type { ServiceHooks } from '../../src/shared/telemetry/service-tracing.ts
 import { defer } from './cleanup.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { testEventKeyEnv } from './event-keys.ts'
-import { createTestTopic, kafkaBootstrap } from './kafka.ts'
+import { createTestTopic, testKafkaEnv } from './kafka.ts'
 import { freePort } from './ports.ts'
 
 type Context = Pick<TestContext, 'after'>
@@ -42,7 +42,7 @@ export async function createTestSystem(
   const config = loadConfig({
     DATABASE_URL: db.url,
     SUMMA_DATA_DIR: dataDir,
-    KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+    ...testKafkaEnv(),
     SUMMA_TOPIC: topic,
     SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
     SUMMA_GRPC_PORT: '0',
@@ -109,7 +109,7 @@ export async function processEnv(
   return {
     DATABASE_URL: system.db.url,
     SUMMA_DATA_DIR: system.dataDir,
-    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
+    ...testKafkaEnv(),
     SUMMA_TOPIC: system.topic,
     SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
     SUMMA_GRPC_PORT: String(await freePort()),

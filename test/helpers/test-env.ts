@@ -6,6 +6,9 @@ export const testEnv = {
   kafkaBootstrap: 'SUMMA_TEST_KAFKA_BOOTSTRAP',
   templateDatabase: 'SUMMA_TEST_TEMPLATE_DB',
   adminDatabaseUrl: 'SUMMA_TEST_ADMIN_DATABASE_URL',
+  // The test broker's admin user (SCRAM-SHA-512); unset: a broker without authentication.
+  kafkaUsername: 'SUMMA_TEST_KAFKA_USERNAME',
+  kafkaPassword: 'SUMMA_TEST_KAFKA_PASSWORD',
 } as const
 
 export function requireEnv(name: string): string {

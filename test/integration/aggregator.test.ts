@@ -7,7 +7,7 @@ import { createAdmin, ensureTopic, type RawProducer } from '../../src/shared/kaf
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
 import { signedHeaders } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { kafkaBootstrap, readTopic, testProducer } from '../helpers/kafka.ts'
+import { kafkaBootstrap, readTopic, testKafkaConnection, testProducer } from '../helpers/kafka.ts'
 import { createTestSystem, getJson, startTestAggregator } from '../helpers/system.ts'
 
 interface TotalBody {
@@ -227,7 +227,7 @@ describe('aggregator', () => {
   })
 
   async function recreateTopic(topic: string): Promise<void> {
-    const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin')
+    const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
     await admin.deleteTopics({ topics: [topic] })
     await eventually(async () => assert.equal((await admin.listTopics()).includes(topic), false))
     await eventually(() => ensureTopic(admin, { topic, partitions: 6, replication: 1 }))

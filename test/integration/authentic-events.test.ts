@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -10,7 +9,7 @@ import { type EventKey, parseEventKey, signEvent } from '../../src/shared/event-
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
 import { signedHeaders, testSigningKey, testSigningKeyText } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { kafkaBootstrap, type ReadRecord, readTopic, testProducer } from '../helpers/kafka.ts'
+import { produceForeign, type ReadRecord, readTopic, testProducer } from '../helpers/kafka.ts'
 import {
   calculatorClient,
   createTestSystem,
@@ -42,16 +41,6 @@ function forged(num1: bigint, num2: bigint): SumEvent {
   }
 }
 
-/** kcat (Debian's package): a producer that is not summa's, writing what it is given. */
-function kcat(args: string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kcat', ['-b', kafkaBootstrap(), ...args], (error, _stdout, stderr) =>
-      error ? reject(new Error(`kcat failed: ${stderr}`, { cause: error })) : resolve(),
-    )
-    child.stdin?.end(input)
-  })
-}
-
 async function expectTotal(port: number, expected: Partial<TotalBody>): Promise<TotalBody> {
   return eventually(async () => {
     const { body } = await getJson<TotalBody>(port, '/total')
@@ -74,24 +63,29 @@ describe('authentic events', () => {
     await client.add({ requestId: randomUUID(), num1: '5', num2: '7' })
     await expectTotal(port, { total: '12', appliedEvents: '1' })
 
-    // What the issue did: one well-formed JSON event with fresh ids, from kcat.
+    // What the attack was: one well-formed JSON event with fresh ids, from a producer of its own.
     const unsigned = forged(1_000_000n, 0n)
-    await kcat(
-      ['-P', '-t', system.topic, '-p', '0', '-k', unsigned.requestId],
-      `${encodeSumEvent(unsigned)}\n`,
-    )
+    await produceForeign(t, system.topic, [
+      { partition: 0, key: unsigned.requestId, value: encodeSumEvent(unsigned) },
+    ])
     // The same with a signature header: right format and key id, wrong secret.
     const wrongKey = forged(2_000_000n, 0n)
-    await kcat(
-      ['-P', '-t', system.topic, '-p', '1', '-H', `summa-signature=${signEvent(attackerKey, wrongKey)}`],
-      `${encodeSumEvent(wrongKey)}\n`,
-    )
+    await produceForeign(t, system.topic, [
+      {
+        partition: 1,
+        value: encodeSumEvent(wrongKey),
+        headers: [['summa-signature', signEvent(attackerKey, wrongKey)]],
+      },
+    ])
     const unknownKid = forged(3_000_000n, 0n)
     const otherKey = parseEventKey(generateEventKey(), 'x')
-    await kcat(
-      ['-P', '-t', system.topic, '-p', '2', '-H', `summa-signature=${signEvent(otherKey, unknownKid)}`],
-      `${encodeSumEvent(unknownKid)}\n`,
-    )
+    await produceForeign(t, system.topic, [
+      {
+        partition: 2,
+        value: encodeSumEvent(unknownKid),
+        headers: [['summa-signature', signEvent(otherKey, unknownKid)]],
+      },
+    ])
     // Behind them on their partitions, real Adds still arrive.
     await client.add({ requestId: randomUUID(), num1: '1', num2: '1' })
     await expectTotal(port, { total: '14', appliedEvents: '2', deadLetters: '3' })

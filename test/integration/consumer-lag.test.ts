@@ -5,7 +5,7 @@ import { ConsumerLag } from '../../src/aggregator/consumer-lag.ts'
 import { createAdmin } from '../../src/shared/kafka.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { kafkaBootstrap } from '../helpers/kafka.ts'
+import { kafkaBootstrap, testKafkaConnection } from '../helpers/kafka.ts'
 import {
   calculatorClient,
   createTestSystem,
@@ -26,7 +26,7 @@ describe('consumer lag', () => {
         client.add({ requestId: randomUUID(), num1: String(i), num2: '1' }),
       ),
     )
-    const admin = createAdmin([kafkaBootstrap()], 'summa-test-lag')
+    const admin = createAdmin([kafkaBootstrap()], 'summa-test-lag', testKafkaConnection())
     defer(t, () => admin.close())
     let skewMs = 0
     const lag = new ConsumerLag({

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
@@ -9,9 +8,10 @@ import {
   brokerSetting,
   createTestTopic,
   deleteTopic,
-  kafkaBootstrap,
+  produceForeign,
   readTopic,
   setTopicSetting,
+  testKafkaEnv,
   testProducer,
 } from '../helpers/kafka.ts'
 import { spawnSumma } from '../helpers/processes.ts'
@@ -48,16 +48,6 @@ function sumEvent(num1: bigint, num2: bigint, eventId: string = randomUUID()): S
     sum: (num1 + num2).toString(),
     acceptedAt: new Date().toISOString(),
   }
-}
-
-/** kcat (Debian's package): a producer that is not ours, writing whatever bytes it is given. */
-function kcat(args: string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kcat', ['-b', kafkaBootstrap(), ...args], (error, _stdout, stderr) =>
-      error ? reject(new Error(`kcat failed: ${stderr}`, { cause: error })) : resolve(),
-    )
-    child.stdin?.end(input)
-  })
 }
 
 async function waitForTotal(port: number, expected: Partial<TotalBody>): Promise<TotalBody> {
@@ -150,7 +140,7 @@ describe('dead letters that cannot be written as they are', () => {
 
     // A reference holds nothing to re-drive: passed over, with where the original is.
     const redrive = spawnSumma(t, ['dlq', 'redrive'], {
-      KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+      ...testKafkaEnv(),
       SUMMA_TOPIC: system.topic,
       SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
       SUMMA_LOG_LEVEL: 'silent',
@@ -177,7 +167,7 @@ describe('dead letters that cannot be written as they are', () => {
     })
     await deleteTopic(system.deadLetterTopic)
 
-    await kcat(['-P', '-t', system.topic, '-p', '0', '-k', 'k1'], 'not json {\n')
+    await produceForeign(t, system.topic, [{ partition: 0, key: 'k1', value: 'not json {' }])
     const after = sumEvent(40n, 2n)
     await testProducer(t).send({
       messages: [
@@ -205,7 +195,9 @@ describe('dead letters that cannot be written as they are', () => {
     const aggregator = await startTestAggregator(t, system.config)
     const port = aggregator.running.httpPort
 
-    await kcat(['-P', '-t', system.topic, '-p', '3', '-H', 'origin=kcat'], '{"v":1}\n')
+    await produceForeign(t, system.topic, [
+      { partition: 3, value: '{"v":1}', headers: [['origin', 'foreign']] },
+    ])
     const three = sumEvent(1n, 2n)
     await testProducer(t).send({
       messages: [
@@ -264,7 +256,7 @@ describe('dead letters that cannot be written as they are', () => {
       return holder
     })
     await holding
-    await kcat(['-P', '-t', system.topic, '-p', '1'], 'not json {\n')
+    await produceForeign(t, system.topic, [{ partition: 1, value: 'not json {' }])
     await send(sumEvent(1n, 2n))
 
     const failing = await eventually(async () => {
@@ -325,24 +317,18 @@ describe('dead letters of hostile records', () => {
     const system = await createTestSystem(t)
     const aggregator = await startTestAggregator(t, system.config)
     const port = aggregator.running.httpPort
-    await kcat(
-      [
-        '-P',
-        '-t',
-        system.topic,
-        '-p',
-        '4',
-        '-H',
-        'summa-dlq-reason=planted',
-        '-H',
-        'summa-dlq-original-offset=999',
-        '-H',
-        'summa-dlq-kind=reference',
-        '-H',
-        'origin=kcat',
-      ],
-      'garbage\n',
-    )
+    await produceForeign(t, system.topic, [
+      {
+        partition: 4,
+        value: 'garbage',
+        headers: [
+          ['summa-dlq-reason', 'planted'],
+          ['summa-dlq-original-offset', '999'],
+          ['summa-dlq-kind', 'reference'],
+          ['origin', 'foreign'],
+        ],
+      },
+    ])
     await waitForTotal(port, { deadLetters: '1' })
     const [dead] = await readTopic(system.deadLetterTopic, 1)
     assert.ok(dead !== undefined)
@@ -352,6 +338,6 @@ describe('dead letters of hostile records', () => {
     assert.equal(dead.headers['summa-dlq-reason'], 'value is not JSON')
     assert.equal(dead.headers['summa-dlq-original-offset'], '0')
     assert.equal(dead.headers['summa-dlq-kind'], 'copy')
-    assert.equal(dead.headers.origin, 'kcat')
+    assert.equal(dead.headers.origin, 'foreign')
   })
 })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { encodeSumEvent, type SumEvent } from '../../src/shared/sum-event.ts'
 import { signedHeaders } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { kafkaBootstrap, readTopic, testProducer } from '../helpers/kafka.ts'
+import { produceForeign, readTopic, testKafkaEnv, testProducer } from '../helpers/kafka.ts'
 import { spawnSumma } from '../helpers/processes.ts'
 import { createTestSystem, getJson, startTestAggregator } from '../helpers/system.ts'
 
@@ -29,16 +28,6 @@ function sumEvent(num1: bigint, num2: bigint): SumEvent {
   }
 }
 
-/** kcat (Debian's package): a producer that is not ours, writing whatever bytes it is given. */
-function kcat(args: string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kcat', ['-b', kafkaBootstrap(), ...args], (error, _stdout, stderr) =>
-      error ? reject(new Error(`kcat failed: ${stderr}`, { cause: error })) : resolve(),
-    )
-    child.stdin?.end(input)
-  })
-}
-
 describe('dead letters', () => {
   it('a malformed record from another producer goes to the dead-letter topic, counted, without blocking its partition; redrive sends back what decodes', async (t) => {
     const system = await createTestSystem(t)
@@ -46,7 +35,9 @@ describe('dead letters', () => {
     const aggregator = await startTestAggregator(t, system.config)
     const port = aggregator.running.httpPort
 
-    await kcat(['-P', '-t', system.topic, '-p', '0', '-k', 'poison-key', '-H', 'origin=kcat'], 'not json {\n')
+    await produceForeign(t, system.topic, [
+      { partition: 0, key: 'poison-key', value: 'not json {', headers: [['origin', 'foreign']] },
+    ])
     const after = sumEvent(40n, 2n)
     await producer.send({
       messages: [
@@ -68,7 +59,7 @@ describe('dead letters', () => {
     assert.ok(dead !== undefined)
     assert.equal(dead.value, 'not json {')
     assert.equal(dead.key, 'poison-key')
-    assert.equal(dead.headers.origin, 'kcat', 'original headers kept')
+    assert.equal(dead.headers.origin, 'foreign', 'original headers kept')
     assert.equal(dead.headers['summa-dlq-reason'], 'value is not JSON')
     assert.equal(dead.headers['summa-dlq-original-topic'], system.topic)
     assert.equal(dead.headers['summa-dlq-original-partition'], '0')
@@ -94,7 +85,7 @@ describe('dead letters', () => {
       ],
     })
     const env = {
-      KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+      ...testKafkaEnv(),
       SUMMA_TOPIC: system.topic,
       SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
       SUMMA_LOG_LEVEL: 'silent',

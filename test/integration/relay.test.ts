@@ -10,7 +10,7 @@ import { createRegistry } from '../../src/shared/metrics.ts'
 import { encodeSumEvent } from '../../src/shared/sum-event.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { kafkaBootstrap, readTopic } from '../helpers/kafka.ts'
+import { kafkaBootstrap, readTopic, testKafkaConnection } from '../helpers/kafka.ts'
 import { createTestSystem, startTestRelay } from '../helpers/system.ts'
 
 const log = createLogger({ level: 'silent', service: 'relay-test' })
@@ -39,7 +39,7 @@ function relayFor(
   topic: string,
   brokers = [kafkaBootstrap()],
 ) {
-  const producer = createProducer(brokers, 'summa-relay-test')
+  const producer = createProducer(brokers, 'summa-relay-test', testKafkaConnection())
   defer(t, () => producer.close())
   const metrics = createRelayMetrics(createRegistry('relay-test', false), async () => ({
     pending: 0,

@@ -8,7 +8,7 @@ import { PostgresCluster } from '../faults/postgres-cluster.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { createTestTopic, kafkaBootstrap } from '../helpers/kafka.ts'
+import { createTestTopic, testKafkaEnv } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
 import { spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
@@ -107,7 +107,7 @@ describe('secrets and internals stay out of output', () => {
     const calculatorHttp = await freePort()
     const calculator = spawnSumma(t, ['calculator'], {
       ...base,
-      KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+      ...testKafkaEnv(),
       SUMMA_GRPC_PORT: String(await freePort()),
       SUMMA_CALCULATOR_HTTP_PORT: String(calculatorHttp),
     })

@@ -7,10 +7,10 @@ import { describe, it } from 'node:test'
 import { PostgresCluster } from '../faults/postgres-cluster.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
+import { testKafkaEnv } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
 import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
-import { requireEnv, testEnv } from '../helpers/test-env.ts'
 
 /**
  * `summa up` started while PostgreSQL is down: it waits for the database,
@@ -36,7 +36,7 @@ describe('summa up while PostgreSQL is down', () => {
     const env = {
       DATABASE_URL: cluster.url,
       SUMMA_DATA_DIR: dataDir,
-      KAFKA_BOOTSTRAP_SERVERS: requireEnv(testEnv.kafkaBootstrap),
+      ...testKafkaEnv(),
       SUMMA_TOPIC: topic,
       SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
       SUMMA_GRPC_PORT: String(await freePort()),

@@ -9,10 +9,10 @@ import { CalculatorClient } from '../../src/cli/calculator-client.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { eventually } from '../helpers/eventually.ts'
+import { testKafkaEnv } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
 import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
-import { requireEnv, testEnv } from '../helpers/test-env.ts'
 
 async function basePort(): Promise<number> {
   for (;;) {
@@ -40,7 +40,7 @@ describe('summa up --replicas', () => {
     const env = {
       DATABASE_URL: db.url,
       SUMMA_DATA_DIR: dataDir,
-      KAFKA_BOOTSTRAP_SERVERS: requireEnv(testEnv.kafkaBootstrap),
+      ...testKafkaEnv(),
       SUMMA_TOPIC: `up-replicas-${randomUUID()}`,
       SUMMA_CONSUMER_GROUP: `up-replicas-${randomUUID()}`,
       SUMMA_GRPC_PORT: String(base),
