@@ -39,6 +39,7 @@ function composeConfig(extraEnv: string, args: string[] = []): string {
     const env = read('.env.example')
       .replace(/^POSTGRES_PASSWORD=$/m, 'POSTGRES_PASSWORD=checked')
       .replace(/^GRAFANA_ADMIN_PASSWORD=$/m, 'GRAFANA_ADMIN_PASSWORD=checked')
+      .replace(/^(KAFKA_[A-Z]+_PASSWORD)=$/gm, '$1=checked')
       .replace(
         /^SUMMA_EVENT_SIGNING_KEY=$/m,
         `SUMMA_EVENT_SIGNING_KEY=k1:${Buffer.alloc(32, 1).toString('base64')}`,
@@ -129,6 +130,33 @@ test('the summa services use only settings summa reads, and their ports and heal
     'relay-1',
     'relay-2',
   ])
+})
+
+test('the broker takes no anonymous client, and each summa process that talks to it has a user of its own', () => {
+  const broker = services['kafka-1']!.environment ?? {}
+  const protocols = (broker.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? '')
+    .split(',')
+    .map((pair) => pair.split(':')[1])
+  assert.deepEqual([...new Set(protocols)], ['SASL_PLAINTEXT'], 'every listener authenticates')
+  assert.equal(broker.KAFKA_AUTHORIZER_CLASS_NAME, 'org.apache.kafka.metadata.authorizer.StandardAuthorizer')
+  assert.equal(broker.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND, 'false')
+  assert.equal(broker.KAFKA_SUPER_USERS, 'User:summa-admin')
+  const userOf = Object.fromEntries(
+    summaServices.map(([name, service]) => [name, service.environment?.KAFKA_SASL_USERNAME ?? null]),
+  )
+  assert.deepEqual(userOf, {
+    'aggregator-1': 'summa-aggregator',
+    'aggregator-2': 'summa-aggregator',
+    'calculator-1': null,
+    'calculator-2': null,
+    migrate: 'summa-admin',
+    'relay-1': 'summa-relay',
+    'relay-2': 'summa-relay',
+  })
+  // Each password is the one the broker's JAAS config gives that user (the env file says 'checked').
+  const jaas = broker.KAFKA_LISTENER_NAME_SASL__PLAINTEXT_PLAIN_SASL_JAAS_CONFIG ?? ''
+  for (const user of ['summa-admin', 'summa-relay', 'summa-aggregator'])
+    assert.match(jaas, new RegExp(`user_${user}="checked"`), user)
 })
 
 test('the Dockerfile runs the CLI with the V8 flags bin/summa gives the services, as a non-root user', () => {

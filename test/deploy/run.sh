@@ -120,6 +120,9 @@ cat > "$ENV_FILE" << ENV
 POSTGRES_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 GRAFANA_ADMIN_PASSWORD=unused-in-this-test
 SUMMA_EVENT_SIGNING_KEY=deploy-test:$(head -c 32 /dev/urandom | base64 -w0)
+KAFKA_ADMIN_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+KAFKA_RELAY_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+KAFKA_AGGREGATOR_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SUMMA_GRPC_PUBLISH_PORT=$PORT
 SUMMA_HTTP_PUBLISH_PORT=$((PORT + 1))
 SUMMA_POSTGRES_PUBLISH_PORT=$((PORT + 2))
