@@ -9,6 +9,7 @@ import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
+import { closeConsumer } from './close-consumer.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
 import { readOffsets } from './db/read-total.ts'
 import type { StoredDeadLetter } from './db/store-dead-letters.ts'
@@ -130,7 +131,7 @@ export class EventConsumer {
     // the group has been left, and the process could exit too early.
     let closing: Promise<void> | undefined
     const close = (): Promise<void> => {
-      closing ??= consumer.close(true).catch(() => {})
+      closing ??= closeConsumer(consumer, log)
       return closing
     }
     const onAbort = (): void => {
