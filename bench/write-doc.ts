@@ -4,7 +4,7 @@ import { type BenchResults, writePerformanceDoc } from './performance-doc.ts'
 
 /**
  * Re-renders docs/PERFORMANCE.md and its chart from a results file, without
- * running the bench again (after editing bench/performance-analysis.md, say).
+ * running the bench again (after editing bench/what-limits-each-target.md, say).
  *
  * Usage: node bench/write-doc.ts results/bench-….json
  */
