@@ -1,7 +1,7 @@
+import type { BenchResults } from './bench-results.ts'
 import { benchLog } from './bench-session.ts'
 import type { BenchStack } from './bench-stack.ts'
 import type { RunLoad } from './load-runner.ts'
-import type { BenchResults } from './performance-doc.ts'
 
 /**
  * summa at half its sustained rate with end-to-end probes: Add answered →

@@ -1,9 +1,9 @@
 import { sleep } from '../src/shared/sleep.ts'
+import type { BenchResults } from './bench-results.ts'
 import { benchLog } from './bench-session.ts'
 import type { BenchStack } from './bench-stack.ts'
 import { measureDrain } from './drain-rate.ts'
 import type { RunLoad } from './load-runner.ts'
-import type { BenchResults } from './performance-doc.ts'
 
 /**
  * A Kafka outage of `outageS` under `rate` Adds/s: the Adds keep flowing into

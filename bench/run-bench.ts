@@ -1,6 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { loadNodeFlags } from '../src/cli/service-runtime.ts'
 import { generateEventKey } from '../src/shared/event-keys.ts'
+import { type BenchResults, runFiles, runJson } from './bench-results.ts'
 import { benchLog, benchRoot, openBenchSession } from './bench-session.ts'
 import { type BenchSettings, benchPorts, readBenchSettings } from './bench-settings.ts'
 import { startBenchStack } from './bench-stack.ts'
@@ -8,7 +10,7 @@ import { measureEndToEnd } from './end-to-end.ts'
 import { measureKafkaOutage } from './kafka-outage.ts'
 import { loadRunner } from './load-runner.ts'
 import { machineAtStart, machineFacts } from './machine-facts.ts'
-import { type BenchResults, writePerformanceDoc } from './performance-doc.ts'
+import { staleAnalysis, writePerformanceDoc } from './performance-doc.ts'
 import { idleCpuPerS, runRateSweep, warmUp } from './rate-sweep.ts'
 
 /**
@@ -18,8 +20,8 @@ import { idleCpuPerS, runRateSweep, warmUp } from './rate-sweep.ts'
  * rates, each held for a fixed time; a step passes with Add p99 <= 50 ms and
  * no error (bench/rate-sweep.ts). Then summa at half its sustained rate with
  * end-to-end probes (bench/end-to-end.ts), then a Kafka outage under load and
- * the relay's drain rate (bench/kafka-outage.ts). Writes results/ and
- * docs/PERFORMANCE.md (bench/performance-doc.ts).
+ * the relay's drain rate (bench/kafka-outage.ts). Keeps the run in results/
+ * (git-ignored) and renders docs/PERFORMANCE.md from it (bench/performance-doc.ts).
  */
 const env = process.env
 const settings = readBenchSettings(env)
@@ -33,8 +35,14 @@ const session = await openBenchSession('bench', 15)
 
 await session.run(async () => {
   const results = await bench(settings)
+  // The raw run first: whatever happens to the page, the measurements are kept.
+  const raw = path.join(benchRoot, runFiles.raw(results))
+  await mkdir(path.dirname(raw), { recursive: true })
+  await writeFile(raw, runJson(results))
   const files = await writePerformanceDoc(benchRoot, results)
-  benchLog(`wrote ${files.join(', ')}`)
+  benchLog(`wrote ${[raw, ...files].join(', ')}`)
+  const stale = await staleAnalysis(benchRoot, results)
+  if (stale !== undefined) benchLog(stale)
 })
 
 async function bench(settings: BenchSettings): Promise<BenchResults> {
