@@ -11,6 +11,11 @@ export const benchRoot = fileURLToPath(new URL('../', import.meta.url))
 /** The compiled build, as `make up` runs it (`make bench` builds it first). */
 export const summaCli = path.join(benchRoot, 'dist/bin/summa.js')
 
+/** A progress line on stdout, with the time of day: a bench's steps take seconds to minutes. */
+export function benchLog(line: string): void {
+  console.log(`${new Date().toISOString().slice(11, 19)} ${line}`)
+}
+
 /**
  * What a bench script owns while it runs: a temp work dir, the log dir
  * (results/tmp) and the cleanup steps of everything it started, run in

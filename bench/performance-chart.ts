@@ -1,4 +1,4 @@
-import type { Step } from './performance-doc.ts'
+import type { Step } from './bench-results.ts'
 
 const width = 720
 const height = 420

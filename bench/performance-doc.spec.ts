@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { LatencySummary } from '../src/load/latency-histogram.ts'
-import { type BenchResults, type Step, targetsOf } from './performance-doc.ts'
+import type { BenchResults, Step } from './bench-results.ts'
+import { targetsOf } from './performance-doc.ts'
 
 const latency = (p99Ms: number): LatencySummary => ({
   count: 1000,

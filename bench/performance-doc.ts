@@ -1,91 +1,63 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { LatencySummary } from '../src/load/latency-histogram.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
+import { type BenchResults, runFiles, runJson, type Step } from './bench-results.ts'
 import { renderChart } from './performance-chart.ts'
 
-export interface Step {
-  target: 'bare' | 'summa'
-  rate: number
-  attempt: number
-  throughputPerS: number
-  requests: number
-  errors: number
-  errorsByCode: Record<string, number>
-  latency: LatencySummary
-  passed: boolean
-  /** CPU seconds per process during the step (and, for summa, until its events were applied). */
-  cpuS: Record<string, number>
-  cpuMsPer1000: number
-  clientCpuMsPer1000: number
-  eventLoopLagP99Ms?: Record<string, number>
-  /** Adds per group commit, events per relay produce, records per aggregator transaction. */
-  eventsPerBatch?: Record<string, number>
-  rssMb?: Record<string, { rssMb: number; peakRssMb: number }>
-  /**
-   * The `postgres` CPU of cpuS split by the service its backends served
-   * (calculator, relay, aggregator) and the rest (WAL writer, checkpointer,
-   * autovacuum, the bench's own queries). Absent from results written before it was recorded.
-   */
-  postgresCpuS?: Record<string, number>
-}
+/** The hand-written parts appended to the generated page, in order. */
+const handWritten = ['bench/what-limits-each-target.md', 'bench/running-the-bench.md']
+const docFile = 'docs/PERFORMANCE.md'
+const chartFile = 'docs/performance-chart.svg'
 
-export interface BenchResults {
-  startedAt: string
-  finishedAt: string
-  command: string
-  settings: {
-    stepS: number
-    rates: number[]
-    p99LimitMs: number
-    outageS: number
-    /** Absent from results written before the warm-up was recorded (500/s, 8 s bare, 20 s summa). */
-    warmUp?: { rate: number; bareS: number; summaS: number }
-    /** The load client's Node flags; absent from results written before they were recorded. */
-    loadNodeFlags?: readonly string[]
-  }
-  machine: Record<string, string | number | number[]>
-  sustained: { bare: number; summa: number }
-  /** Highest rate answered at ≥ 95 % with < 1 % errors, whatever the p99. */
-  capacity: { bare: number; summa: number }
-  /** CPU seconds per second each summa process used while idle (measured during the bare phase). */
-  summaIdleCpuPerS: Record<string, number>
-  steps: Step[]
-  endToEnd: {
-    rate: number
-    add: LatencySummary
-    total: LatencySummary
-    endToEnd: { probes: number; failed: number; latency: LatencySummary }
-    eventLoopLagP99Ms: Record<string, number>
-    errors: number
-  }
-  outage: {
-    rate: number
-    outageS: number
-    backlogAtRestart: number
-    firstPublishAfterRestartS: number | null
-    published: number
-    drainSeconds: number
-    drainRatePerS: number
-    addErrors: number
-    addLatency: LatencySummary
+/** docs/PERFORMANCE.md and its chart for `results`, with the hand-written parts read from `root`. */
+export async function renderPerformanceDoc(
+  root: string,
+  results: BenchResults,
+): Promise<{ doc: string; chart: string }> {
+  const parts = await Promise.all(
+    handWritten.map(async (file) => {
+      const fullPath = path.join(root, file)
+      return existsSync(fullPath) ? await readFile(fullPath, 'utf8') : ''
+    }),
+  )
+  const runLink = path.relative(path.dirname(docFile), runFiles.cited)
+  return {
+    doc: renderDoc(results, runLink, parts.filter((part) => part.trim() !== '').join('\n')),
+    chart: renderChart(results.steps, results.settings.p99LimitMs),
   }
 }
 
-/** Writes the raw results, the chart and docs/PERFORMANCE.md; returns the files written. */
+/** Writes the run the page cites, the chart and docs/PERFORMANCE.md; returns the files written. */
 export async function writePerformanceDoc(root: string, results: BenchResults): Promise<string[]> {
-  const stamp = results.startedAt.replace(/[-:]/g, '').slice(0, 13)
-  const resultsFile = path.join(root, 'results', `bench-${stamp}.json`)
-  await mkdir(path.dirname(resultsFile), { recursive: true })
-  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
-  const chartFile = path.join(root, 'docs/performance-chart.svg')
-  await writeFile(chartFile, renderChart(results.steps, results.settings.p99LimitMs))
-  const analysisFile = path.join(root, 'bench/performance-analysis.md')
-  const analysis = existsSync(analysisFile) ? await readFile(analysisFile, 'utf8') : ''
-  const docFile = path.join(root, 'docs/PERFORMANCE.md')
-  await writeFile(docFile, renderDoc(results, path.relative(path.join(root, 'docs'), resultsFile), analysis))
-  return [resultsFile, chartFile, docFile]
+  const { doc, chart } = await renderPerformanceDoc(root, results)
+  const files = [runFiles.cited, chartFile, docFile].map((file) => path.join(root, file))
+  const [runPath, chartPath, docPath] = files as [string, string, string]
+  await writeFile(runPath, runJson(results))
+  await writeFile(chartPath, chart)
+  await writeFile(docPath, doc)
+  return files
+}
+
+/** How long the run took, in whole minutes: the one duration the docs give for `make bench`. */
+export function benchMinutes(results: BenchResults): number {
+  return Math.round((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 60_000)
+}
+
+/**
+ * The analysis is written against one run, which its first line names ("the
+ * run started <startedAt>"). Says so when `results` is another run: its
+ * numbers must be checked against the new one before the two are committed.
+ */
+export async function staleAnalysis(root: string, results: BenchResults): Promise<string | undefined> {
+  const file = handWritten[0]!
+  const written = (await readFile(path.join(root, file), 'utf8')).match(/the run started (\S+)/)?.[1]
+  if (written === results.startedAt) return undefined
+  return (
+    `${file} was written against the run started ${written ?? '(none named)'}, and this one started ` +
+    `${results.startedAt}: check its numbers against this run, then name it in its first line`
+  )
 }
 
 export function targetsOf(results: BenchResults) {
@@ -161,17 +133,18 @@ export function targetsOf(results: BenchResults) {
   ]
 }
 
-function renderDoc(results: BenchResults, resultsLink: string, analysis: string): string {
+function renderDoc(results: BenchResults, runLink: string, sections: string): string {
   const { machine, settings, steps, endToEnd, outage } = results
   const warmUp = settings.warmUp ?? { rate: 500, bareS: 8, summaS: 20 }
   const lines: string[] = [
     '# Performance',
     '',
-    '<!-- Generated by `make bench` (bench/run-bench.ts); the analysis at the end comes from',
-    '     bench/performance-analysis.md. Edit those, not this file. -->',
+    '<!-- Generated by `make bench` (bench/run-bench.ts) from docs/performance-run.json; the sections',
+    '     after the tables come from bench/what-limits-each-target.md and bench/running-the-bench.md.',
+    '     Edit those, then `node bench/write-doc.ts docs/performance-run.json`; not this file. -->',
     '',
-    `Reproduce: \`make bench\` (about ${Math.round((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 60_000)} minutes; stops by itself). ` +
-      `Raw results of this run: [${path.basename(resultsLink)}](${resultsLink}).`,
+    `Reproduce: \`make bench\` (about ${benchMinutes(results)} minutes; stops by itself; [how](#running-the-bench)). ` +
+      `Raw results of this run: [${path.basename(runLink)}](${runLink}).`,
     '',
     '## The machine and the run',
     '',
@@ -277,7 +250,7 @@ function renderDoc(results: BenchResults, resultsLink: string, analysis: string)
     `| Add p99 during the run | ${outage.addLatency.p99Ms} ms |`,
     '',
   ]
-  return `${lines.join('\n')}${analysis === '' ? '' : `\n${analysis.trim()}\n`}`
+  return `${lines.join('\n')}${sections === '' ? '' : `\n${sections.trim()}\n`}`
 }
 
 /**

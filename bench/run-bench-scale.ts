@@ -5,6 +5,7 @@ import { loadNodeFlags } from '../src/cli/service-runtime.ts'
 import type { LoadReport } from '../src/load/load-report.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
 import {
+  benchLog,
   benchRoot,
   migrateBenchDatabase,
   openBenchSession,
@@ -51,7 +52,7 @@ interface Row {
 }
 
 const session = await openBenchSession('bench-scale', 20)
-const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`)
+const log = benchLog
 
 await session.run(async () => {
   const { work, logs } = session

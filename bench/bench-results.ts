@@ -1,0 +1,89 @@
+import type { LatencySummary } from '../src/load/latency-histogram.ts'
+
+/**
+ * The results file of one `make bench` run: what bench/run-bench.ts writes and
+ * bench/write-doc.ts renders. Fields are only ever added (optional, with what
+ * an older file means without them), so that every run kept renders.
+ */
+export interface Step {
+  target: 'bare' | 'summa'
+  rate: number
+  attempt: number
+  throughputPerS: number
+  requests: number
+  errors: number
+  errorsByCode: Record<string, number>
+  latency: LatencySummary
+  passed: boolean
+  /** CPU seconds per process during the step (and, for summa, until its events were applied). */
+  cpuS: Record<string, number>
+  cpuMsPer1000: number
+  clientCpuMsPer1000: number
+  eventLoopLagP99Ms?: Record<string, number>
+  /** Adds per group commit, events per relay produce, records per aggregator transaction. */
+  eventsPerBatch?: Record<string, number>
+  rssMb?: Record<string, { rssMb: number; peakRssMb: number }>
+  /**
+   * The `postgres` CPU of cpuS split by the service its backends served
+   * (calculator, relay, aggregator) and the rest (WAL writer, checkpointer,
+   * autovacuum, the bench's own queries). Absent from results written before it was recorded.
+   */
+  postgresCpuS?: Record<string, number>
+}
+
+export interface BenchResults {
+  startedAt: string
+  finishedAt: string
+  command: string
+  settings: {
+    stepS: number
+    rates: number[]
+    p99LimitMs: number
+    outageS: number
+    /** Absent from results written before the warm-up was recorded (500/s, 8 s bare, 20 s summa). */
+    warmUp?: { rate: number; bareS: number; summaS: number }
+    /** The load client's Node flags; absent from results written before they were recorded. */
+    loadNodeFlags?: readonly string[]
+  }
+  machine: Record<string, string | number | number[]>
+  sustained: { bare: number; summa: number }
+  /** Highest rate answered at ≥ 95 % with < 1 % errors, whatever the p99. */
+  capacity: { bare: number; summa: number }
+  /** CPU seconds per second each summa process used while idle (measured during the bare phase). */
+  summaIdleCpuPerS: Record<string, number>
+  steps: Step[]
+  endToEnd: {
+    rate: number
+    add: LatencySummary
+    total: LatencySummary
+    endToEnd: { probes: number; failed: number; latency: LatencySummary }
+    eventLoopLagP99Ms: Record<string, number>
+    errors: number
+  }
+  outage: {
+    rate: number
+    outageS: number
+    backlogAtRestart: number
+    firstPublishAfterRestartS: number | null
+    published: number
+    drainSeconds: number
+    drainRatePerS: number
+    addErrors: number
+    addLatency: LatencySummary
+  }
+}
+
+/**
+ * Where runs are kept. Every run `make bench` makes goes to results/, which is
+ * git-ignored (.gitignore): raw runs are not committed by accident. The run
+ * docs/PERFORMANCE.md shows is copied beside it, and only that one is committed.
+ */
+export const runFiles = {
+  cited: 'docs/performance-run.json',
+  raw: (results: BenchResults): string =>
+    `results/bench-${results.startedAt.replace(/[-:]/g, '').slice(0, 13)}.json`,
+} as const
+
+export function runJson(results: BenchResults): string {
+  return `${JSON.stringify(results, null, 2)}\n`
+}
