@@ -1,8 +1,9 @@
 /**
  * `make k8s-check`: renders every overlay with `kubectl kustomize` (the kubectl
  * named by $KUBECTL, else the one on PATH), then checks
- * each rendered object against the official schemas (schema-check.ts) and the
- * whole render against the code and the Dockerfile (consistency.ts). Offline:
+ * each rendered object against the official schemas (schema-check.ts), the
+ * whole render against the code and the Dockerfile (consistency.ts), and the
+ * Kafka clients' authentication against a Strimzi broker (kafka-auth.ts). Offline:
  * no cluster is contacted. Exits 1 on any problem.
  */
 import { execFileSync } from 'node:child_process'
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { loadCodeFacts } from './code-facts.ts'
 import { consistencyProblems } from './consistency.ts'
+import { kafkaAuthProblems } from './kafka-auth.ts'
 import { podSecurityProblems } from './pod-security.ts'
 import { type KubeObject, schemaProblems } from './schema-check.ts'
 
@@ -44,6 +46,7 @@ try {
     const problems = [
       ...(await Promise.all(objects.map((object) => schemaProblems(object)))).flat(),
       ...consistencyProblems(objects, facts),
+      ...kafkaAuthProblems(objects, facts),
       ...podSecurityProblems(objects),
     ]
     const kinds = [...new Set(objects.map((o) => o.kind))].sort().join(', ')

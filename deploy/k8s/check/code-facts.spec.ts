@@ -59,6 +59,7 @@ test("the code's facts are read from the repository", () => {
     assert.deepEqual(facts.listeners.relay, { http: 'SUMMA_RELAY_HTTP_PORT' })
     assert.deepEqual(facts.listeners.aggregator, { http: 'SUMMA_HTTP_PORT' })
     assert.ok(facts.commands.includes('migrate') && facts.commands.includes('calculator'))
+    assert.deepEqual([...facts.kafkaClients].sort(), ['aggregator', 'dlq', 'migrate', 'relay'])
     assert.deepEqual(facts.opsRoutes, ['/health', '/health/live', '/metrics'])
     assert.deepEqual(facts.grpcHealthServices.slice(0, 2), ['', 'summa.v1.CalculatorService'])
     assert.ok(facts.grpcHealthServices.includes('CalculatorService'), 'the seed-compatible services too')

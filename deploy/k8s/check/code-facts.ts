@@ -12,6 +12,8 @@ export interface CodeFacts {
   /** Command → the config keys of the ports it listens on (http: its /health, /metrics server). */
   listeners: Readonly<Record<string, { http?: ConfigKey; grpc?: ConfigKey }>>
   commands: readonly string[]
+  /** Commands that open Kafka connections (migrate unless --no-topics). */
+  kafkaClients: readonly string[]
   opsRoutes: readonly string[]
   grpcHealthServices: readonly string[]
   nodeFlags: readonly string[]
@@ -32,8 +34,11 @@ const read = (root: string, file: string): string => readFileSync(path.join(root
 /** Facts from the repository at `root`; the Dockerfile is read from `dockerfileDir` (the root too, by default). */
 export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
   const listeners: Record<string, { http?: ConfigKey; grpc?: ConfigKey }> = {}
+  // The CLI's Kafka clients: migrate (src/cli/commands.ts) and dlq redrive (src/cli/dlq-command.ts).
+  const kafkaClients = ['migrate', 'dlq']
   for (const service of ['calculator', 'relay', 'aggregator']) {
     const source = read(root, `src/${service}/start-${service}.ts`)
+    if (source.includes('kafkaConnectionOf(')) kafkaClients.push(service)
     const http = /http\.listen\(\{ host: config\.SUMMA_HOST, port: config\.(\w+) \}\)/.exec(source)?.[1]
     const grpc = /\.listen\(config\.SUMMA_HOST, config\.(\w+)\)/.exec(source)?.[1]
     listeners[service] = {
@@ -57,6 +62,7 @@ export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
     configKeys,
     listeners,
     commands: [...new Set(commands)],
+    kafkaClients,
     opsRoutes,
     // The names grpc.health.v1 answers for: the server as a whole ('') and every service it serves.
     grpcHealthServices: ['', ...servedServiceNames],

@@ -15,6 +15,7 @@ const facts: CodeFacts = {
   ],
   listeners: { aggregator: { http: 'SUMMA_HTTP_PORT' }, migrate: {} },
   commands: ['aggregator', 'migrate'],
+  kafkaClients: ['aggregator', 'migrate'],
   opsRoutes: ['/health', '/health/live', '/metrics'],
   grpcHealthServices: ['', 'summa.v1.CalculatorService'],
   nodeFlags: ['--max-semi-space-size=4'],

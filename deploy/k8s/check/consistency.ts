@@ -1,22 +1,9 @@
 import { loadConfig } from '../../../src/shared/config.ts'
 import type { CodeFacts } from './code-facts.ts'
+import { containerEnv } from './container-env.ts'
 import { type Container, isSummaImage, type PodTemplate, type Probe, podTemplates } from './pod-templates.ts'
 import { describe, type KubeObject } from './schema-check.ts'
 import { selectorProblems } from './selector-check.ts'
-
-// Keys of the Secret CloudNativePG writes for a Cluster's application user (<cluster>-app;
-// pkg/specs/secrets.go, CreateSecret). `uri` is postgresql://user:password@<cluster>-rw:5432/db.
-const cnpgAppSecretKeys = [
-  'username',
-  'user',
-  'password',
-  'dbname',
-  'host',
-  'port',
-  'uri',
-  'jdbc-uri',
-  'pgpass',
-]
 
 /**
  * Problems where the rendered manifests disagree with the code, the Dockerfile
@@ -28,23 +15,6 @@ export function consistencyProblems(objects: KubeObject[], facts: CodeFacts): st
   const problems: string[] = []
   const named = (kind: string, name: string) =>
     objects.find((object) => object.kind === kind && object.metadata.name === name)
-  const configMapData = (name: string) =>
-    (named('ConfigMap', name) as { data?: Record<string, string> } | undefined)?.data
-  const secretData = (name: string): Record<string, string> | undefined => {
-    const secret = named('Secret', name) as { data?: Record<string, string> } | undefined
-    if (secret !== undefined) {
-      return Object.fromEntries(
-        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-      )
-    }
-    // Made by an operator from an object in the render.
-    const cluster = objects.find((o) => o.kind === 'Cluster' && `${o.metadata.name}-app` === name)
-    if (cluster !== undefined)
-      return Object.fromEntries(
-        cnpgAppSecretKeys.map((k) => [k, `postgresql://operator@${cluster.metadata.name}-rw:5432/app`]),
-      )
-    return undefined
-  }
   const templates = podTemplates(objects)
 
   for (const pod of templates) {
@@ -71,33 +41,8 @@ export function consistencyProblems(objects: KubeObject[], facts: CodeFacts): st
       found.push(`${where}: args ${JSON.stringify(container.args)} is no summa command`)
 
     // The environment as the container sees it, checked by summa's own config schema.
-    const env: Record<string, string> = {}
-    for (const from of container.envFrom ?? []) {
-      const data = from.configMapRef
-        ? configMapData(from.configMapRef.name)
-        : secretData(from.secretRef?.name ?? '')
-      const source = from.configMapRef?.name ?? from.secretRef?.name
-      if (data === undefined) found.push(`${where}: envFrom ${source} is in no object of the render`)
-      for (const [key, value] of Object.entries(data ?? {})) {
-        if (!facts.configKeys.includes(key))
-          found.push(`${where}: ${key} (from ${source}) is not a summa setting`)
-        env[key] = value
-      }
-    }
-    for (const variable of container.env ?? []) {
-      if (!facts.configKeys.includes(variable.name))
-        found.push(`${where}: env ${variable.name} is not a summa setting`)
-      const ref = variable.valueFrom?.secretKeyRef ?? variable.valueFrom?.configMapKeyRef
-      if (ref !== undefined) {
-        const data = variable.valueFrom?.secretKeyRef ? secretData(ref.name) : configMapData(ref.name)
-        const value = data?.[ref.key]
-        if (value === undefined)
-          found.push(
-            `${where}: env ${variable.name} refers to ${ref.name}/${ref.key}, which nothing provides`,
-          )
-        else env[variable.name] = value
-      } else if (variable.value !== undefined) env[variable.name] = variable.value
-    }
+    const { env, problems: envProblems } = containerEnv(container, objects, facts.configKeys, where)
+    found.push(...envProblems)
     let config: ReturnType<typeof loadConfig> | undefined
     try {
       config = loadConfig(env)

@@ -34,7 +34,7 @@ export interface Container {
     capabilities?: { drop?: string[] }
     seccompProfile?: { type: string }
   }
-  volumeMounts?: Array<{ name: string; mountPath: string }>
+  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>
 }
 
 export interface PodTemplate {
@@ -44,6 +44,10 @@ export interface PodTemplate {
   spec: {
     containers: Container[]
     terminationGracePeriodSeconds?: number
+    volumes?: Array<{
+      name: string
+      secret?: { secretName?: string; items?: Array<{ key: string; path: string }> }
+    }>
     securityContext?: {
       runAsNonRoot?: boolean
       runAsUser?: number
