@@ -5,11 +5,7 @@ import { type BrokerUsers, readBrokerUsers, saslEnv } from '../../src/cli/up-bro
 import { createAdmin, type KafkaConnection } from '../../src/shared/kafka.ts'
 import type { DatabaseTlsFiles } from '../../src/shared/tls/database-tls.ts'
 import { eventually } from '../helpers/eventually.ts'
-import {
-  createTestCertificates,
-  issueCertificate,
-  type TestCertificates,
-} from '../helpers/tls-certificates.ts'
+import type { TestCertificates } from '../helpers/tls-certificates.ts'
 import { PostgresCluster } from './postgres-cluster.ts'
 import { Supervised } from './supervisor.ts'
 import type { ServiceName } from './system-under-test.ts'
@@ -131,34 +127,11 @@ export async function startFaultDependencies(
 }
 
 /**
- * Certificates from a throwaway CA in the cluster's directory (which its server user can read),
- * and a cluster that takes TLS connections only, authenticated by a client certificate the CA
- * signed for the user (`cert` in pg_hba.conf).
+ * A cluster that takes TLS connections with a client certificate only, and the broker's PEM key
+ * store for the same server certificate (Kafka's: the PKCS#8 key, then the certificate chain).
  */
 async function tlsOnly(postgres: PostgresCluster) {
-  const certs = await createTestCertificates(postgres.dir)
-  postgres.own(certs.keyFile)
-  const caFile = path.join(postgres.dir, 'ca.crt')
-  const hbaFile = path.join(postgres.dir, 'hba.conf')
-  await writeFile(
-    hbaFile,
-    [
-      'local all all trust',
-      'hostssl all all 127.0.0.1/32 cert',
-      'hostnossl all all 127.0.0.1/32 reject',
-      '',
-    ].join('\n'),
-  )
-  postgres.own(hbaFile)
-  postgres.configure([
-    'ssl=on',
-    `ssl_cert_file=${certs.certFile}`,
-    `ssl_key_file=${certs.keyFile}`,
-    `ssl_ca_file=${caFile}`,
-    `hba_file=${hbaFile}`,
-  ])
-  const client = await issueCertificate(postgres.dir, 'database-client', 'client', 'postgres')
-  // Kafka's PEM key store: the private key (PKCS#8) and the certificate chain in one file.
+  const { certs, client } = await postgres.requireClientCertificates()
   const keystore = path.join(postgres.dir, 'broker-keystore.pem')
   await writeFile(
     keystore,
@@ -167,11 +140,5 @@ async function tlsOnly(postgres: PostgresCluster) {
       mode: 0o600,
     },
   )
-  return {
-    certs,
-    ca: certs.ca,
-    caFile,
-    keystore,
-    database: { caFile, certFile: client.certFile, keyFile: client.keyFile } satisfies DatabaseTlsFiles,
-  }
+  return { certs, ca: certs.ca, caFile: client.caFile, keystore, database: client }
 }

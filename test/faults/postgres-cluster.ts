@@ -1,7 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { DatabaseTlsFiles } from '../../src/shared/tls/database-tls.ts'
+import {
+  createTestCertificates,
+  issueCertificate,
+  type TestCertificates,
+} from '../helpers/tls-certificates.ts'
 
 const bin = process.env.SUMMA_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 
@@ -39,6 +46,41 @@ export class PostgresCluster {
   own(file: string, mode = 0o600): void {
     chmodSync(file, mode)
     if (this.#user !== undefined) chownSync(file, this.#user.uid, this.#user.gid)
+  }
+
+  /**
+   * From the next start on, TLS connections only, each authenticated by a client certificate a
+   * throwaway CA signed for the user (`cert` in pg_hba.conf). The CA and the server's certificate
+   * are made in the cluster's directory, which its server user can read; returns them, and the
+   * files a client presents (`client`, for the user postgres).
+   */
+  async requireClientCertificates(): Promise<{
+    certs: TestCertificates
+    client: Required<DatabaseTlsFiles>
+  }> {
+    const certs = await createTestCertificates(this.dir)
+    this.own(certs.keyFile)
+    const caFile = path.join(this.dir, 'ca.crt')
+    const hbaFile = path.join(this.dir, 'hba.conf')
+    await writeFile(
+      hbaFile,
+      [
+        'local all all trust',
+        'hostssl all all 127.0.0.1/32 cert',
+        'hostnossl all all 127.0.0.1/32 reject',
+        '',
+      ].join('\n'),
+    )
+    this.own(hbaFile)
+    this.configure([
+      'ssl=on',
+      `ssl_cert_file=${certs.certFile}`,
+      `ssl_key_file=${certs.keyFile}`,
+      `ssl_ca_file=${caFile}`,
+      `hba_file=${hbaFile}`,
+    ])
+    const client = await issueCertificate(this.dir, 'database-client', 'client', 'postgres')
+    return { certs, client: { caFile, certFile: client.certFile, keyFile: client.keyFile } }
   }
 
   get url(): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
@@ -13,7 +13,7 @@ import { defer } from '../helpers/cleanup.ts'
 import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { freePort } from '../helpers/ports.ts'
 import { calculatorClient, startTestCalculator } from '../helpers/system.ts'
-import { createTestCertificates, issueCertificate } from '../helpers/tls-certificates.ts'
+import { createTestCertificates } from '../helpers/tls-certificates.ts'
 
 /**
  * A PostgreSQL cluster of the test's own that takes TLS connections only, and
@@ -24,30 +24,8 @@ async function tlsOnlyCluster(t: TestContext) {
   const port = await freePort()
   const cluster = new PostgresCluster(port)
   defer(t, () => cluster.destroy())
-  const certs = await createTestCertificates(cluster.dir)
-  cluster.own(certs.keyFile)
-  const hbaFile = path.join(cluster.dir, 'hba.conf')
-  await writeFile(
-    hbaFile,
-    [
-      'local all all trust',
-      'hostssl all all 127.0.0.1/32 cert',
-      'hostnossl all all 127.0.0.1/32 reject',
-      '',
-    ].join('\n'),
-  )
-  cluster.own(hbaFile)
-  const client = await issueCertificate(cluster.dir, 'client', 'client', 'postgres')
-  const caFile = path.join(cluster.dir, 'ca.crt')
-  cluster.configure([
-    'ssl=on',
-    `ssl_cert_file=${certs.certFile}`,
-    `ssl_key_file=${certs.keyFile}`,
-    `ssl_ca_file=${caFile}`,
-    `hba_file=${hbaFile}`,
-  ])
+  const { client: files } = await cluster.requireClientCertificates()
   await cluster.init()
-  const files: DatabaseTlsFiles = { caFile, certFile: client.certFile, keyFile: client.keyFile }
   return { cluster, files }
 }
 
