@@ -138,6 +138,12 @@ test('the broker takes no anonymous client, and each summa process that talks to
     .split(',')
     .map((pair) => pair.split(':')[1])
   assert.deepEqual([...new Set(protocols)], ['SASL_PLAINTEXT'], 'every listener authenticates')
+  for (const listeners of [broker.KAFKA_LISTENERS, broker.KAFKA_ADVERTISED_LISTENERS])
+    for (const listener of (listeners ?? '').split(','))
+      assert.ok(
+        /^(SASL_PLAINTEXT|CONTROLLER):\/\//.test(listener),
+        `${listener} is one of the mapped listeners`,
+      )
   assert.equal(broker.KAFKA_AUTHORIZER_CLASS_NAME, 'org.apache.kafka.metadata.authorizer.StandardAuthorizer')
   assert.equal(broker.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND, 'false')
   assert.equal(broker.KAFKA_SUPER_USERS, 'User:summa-admin')
