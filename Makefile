@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install build up test check unit integration generate kafka-install clean
 .PHONY: system-packages observability-check dashboards
-.PHONY: faults soak test-tools k8s-check contracts contracts-baseline test-deploy
+.PHONY: faults soak test-tools k8s-check contracts contracts-baseline test-deploy console-png
 
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
@@ -22,6 +22,7 @@ help:
 	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
 	@echo "make observability-check  promtool checks and alert rule tests"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
+	@echo "make console-png          retake docs/console.png (the console test, writing its screenshot there)"
 	@echo "make k8s-check            render and validate the Kubernetes manifests offline"
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
 	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
@@ -102,6 +103,11 @@ k8s-check: node_modules/.install-stamp
 
 dashboards: node_modules/.install-stamp
 	$(NODE) observability/grafana/write-dashboards.ts
+
+# The console's picture in the README: test/integration/console.test.ts, which otherwise writes its
+# screenshot to a temp dir, saves it as docs/console.png. Only on purpose: commit it if it is better.
+console-png: install system-packages
+	SUMMA_WRITE_CONSOLE_PNG=1 $(NODE) --test --test-global-setup=test/global-setup.ts test/integration/console.test.ts
 
 # `make integration COVERAGE_REPORT=1` adds the coverage report (the services' child processes
 # included); it holds no floor yet, and stays off by default (CONTRIBUTING.md says why).
