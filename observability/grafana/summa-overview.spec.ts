@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
+import { deprecatedTotalMetric } from '../../src/aggregator/aggregator-metrics.ts'
 import { buildDashboard, datasources, prometheusQueries } from './summa-overview.ts'
 
 const dashboardsDir = new URL('./dashboards/', import.meta.url)
@@ -53,5 +54,14 @@ describe('Grafana dashboards', () => {
   it('are provisioned from a folder of their own', () => {
     const provider = read(new URL('./provisioning/dashboards/summa.yml', import.meta.url))
     assert.match(provider, /folder: summa/)
+  })
+
+  it('and the Prometheus rules use no deprecated metric name', () => {
+    const rulesDir = new URL('../prometheus/rules/', import.meta.url)
+    const sources = [
+      ...readdirSync(dashboardsDir).map((file) => read(new URL(file, dashboardsDir))),
+      ...readdirSync(rulesDir).map((file) => read(new URL(file, rulesDir))),
+    ]
+    for (const source of sources) assert.doesNotMatch(source, new RegExp(`\\b${deprecatedTotalMetric}\\b`))
   })
 })

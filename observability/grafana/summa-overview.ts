@@ -51,7 +51,7 @@ const rows: Array<{ title: string; panels: PanelSpec[] }> = [
         kind: 'stat',
         unit: 'short',
         description: 'As a float; the exact value is at GET /total.',
-        queries: [{ expr: 'max(summa_running_total)', legend: 'total' }],
+        queries: [{ expr: 'max(summa_total_value)', legend: 'total' }],
       },
       {
         title: 'Add rate',

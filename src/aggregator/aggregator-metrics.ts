@@ -10,7 +10,8 @@ export interface AggregatorMetrics {
   applied: Counter
   duplicates: Counter
   deadLetters: Counter
-  total: Gauge
+  /** summa_total_value, and under its old name summa_running_total until that is removed. */
+  total: { set: (value: number) => void }
   /** Recent observations of the two latencies above, for the live console. */
   recentApplySeconds: LatencyWindow
   recentEndToEndSeconds: LatencyWindow
@@ -68,13 +69,37 @@ export function createAggregatorMetrics(
       labelNames: ['reason'],
       registers: [registry],
     }),
-    total: new Gauge({
-      name: 'summa_running_total',
-      help: 'The running total as of the last committed batch (a float: exact value at GET /total)',
-      registers: [registry],
-    }),
+    total: totalGauges(registry),
   }
 }
+
+/**
+ * The running total as a gauge, `summa_total_value`. It was `summa_running_total`, a
+ * counter's suffix on a gauge (promtool refuses it, and it invites `rate()`); the old
+ * name is still exported, with the same value, for one release (CHANGELOG), so that
+ * dashboards and alerts built on it can move.
+ */
+function totalGauges(registry: Registry): { set: (value: number) => void } {
+  const total = new Gauge({
+    name: 'summa_total_value',
+    help: 'The running total as of the last committed batch (a float: exact value at GET /total)',
+    registers: [registry],
+  })
+  const deprecated = new Gauge({
+    name: deprecatedTotalMetric,
+    help: 'Deprecated, kept for one release (CHANGELOG): the same value as summa_total_value',
+    registers: [registry],
+  })
+  return {
+    set: (value: number) => {
+      total.set(value)
+      deprecated.set(value)
+    },
+  }
+}
+
+/** The old name of summa_total_value, exported for one release more (CHANGELOG), then removed. */
+export const deprecatedTotalMetric = 'summa_running_total'
 
 function registerLagGauges(registry: Registry, lag: () => Promise<PartitionLag[]>): void {
   let latest: Promise<PartitionLag[] | undefined> | undefined

@@ -7,7 +7,7 @@ import { ensureEventKeysFile, eventKeysFile } from '../shared/event-keys.ts'
 import { type KafkaConnection, kafkaAnswers, kafkaConnectionOf } from '../shared/kafka.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { sleep } from '../shared/sleep.ts'
-import { onStopSignals, signalExitCode } from '../shared/stop-signals.ts'
+import { exitBySignal, onStopSignals, signalExitCode } from '../shared/stop-signals.ts'
 import { clientTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { migrateCommand } from './commands.ts'
@@ -27,7 +27,9 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
  * the reverse order of the data flow's dependencies: the calculator first (no
  * new work), then relay and aggregator (finish their batches), then the broker.
  * Signals repeated within a second of the first (one Ctrl-C under `make up`
- * can arrive more than once) do not turn the ordered stop into a kill.
+ * can arrive more than once) do not turn the ordered stop into a kill. Once
+ * everything has stopped, it ends by the signal that stopped it, as each
+ * service does (exitBySignal).
  */
 export async function runUp(
   config: Config,
@@ -57,10 +59,12 @@ export async function runUp(
     }
     await broker?.stop(60_000)
   }
-  onStopSignals({
+  let stoppedBy: NodeJS.Signals | undefined
+  const removeSignalHandlers = onStopSignals({
     log,
     graceful: (signal) => {
       log.info({ signal }, 'stopping summa')
+      stoppedBy = signal
       stopping.abort()
     },
     force: (signal) => {
@@ -137,9 +141,13 @@ export async function runUp(
     printEndpoints(config, plan)
     await once(stopping.signal, 'abort')
     return 0
+  } catch (error) {
+    stoppedBy = undefined // a failure is reported as one (exit 1), even while stopping
+    throw error
   } finally {
     await stopAll()
     log.info('summa stopped')
+    if (stoppedBy !== undefined) exitBySignal(stoppedBy, removeSignalHandlers)
   }
 }
 

@@ -30,6 +30,12 @@ export interface OutboxRelayOptions {
   log: Logger
   /** Undefined when tracing is off: the stored traceparent is then sent as is. */
   tracing?: ActiveTracing | undefined
+  /**
+   * Every wait of the loop (poll, linger, backoff) goes through this: resolves
+   * after `ms`, or early when `signal` aborts. The real timer unless a test
+   * passes a fake clock that decides when each wait ends.
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
 /**
@@ -39,6 +45,15 @@ export interface OutboxRelayOptions {
  *                                      |                    |
  *                                 (no rows): idle      (error): rollback, rows stay pending, back off
  *
+ * and of the loop around the passes (run):
+ *
+ *   passing --(no full batch)--> idle --(wake | poll timer | stop)--> lingering (lingerMs) --> passing
+ *      |  \--(a full batch: backlog)--> passing, two passes at once, without waiting
+ *      \--(a pass failed)--> backing off (exponential, jittered) --> passing, one pass at once
+ *
+ * Stopping (the signal aborting) cuts every wait short and ends the loop; a
+ * pass in flight always completes (commits or rolls back) first.
+ *
  * A row is marked published in the same transaction that claimed it and only
  * after the broker acknowledged it (acks=all, idempotent producer). A crash
  * between the ack and the commit re-sends the batch: at-least-once to Kafka,
@@ -46,11 +61,13 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>
   #wakeRequested = false
   #wakeWaiter: (() => void) | undefined
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options
+    this.#sleep = options.sleep ?? sleep
   }
 
   /** Asks for a pass as soon as possible (called on NOTIFY). */
@@ -84,14 +101,14 @@ export class OutboxRelay {
           { ...retryCause(failures, error), attempt: failures, delayMs },
           'relay pass failed; rows stay pending',
         )
-        await sleep(delayMs, signal)
+        await this.#sleep(delayMs, signal)
         continue
       }
       // A full batch means more is probably waiting: go again without sleeping.
       backlog = published.some((count) => count >= this.#options.batchSize)
       if (!backlog) {
         await this.#waitForWork(signal)
-        if (this.#options.lingerMs > 0) await sleep(this.#options.lingerMs, signal)
+        if (this.#options.lingerMs > 0) await this.#sleep(this.#options.lingerMs, signal)
       }
     }
   }
@@ -135,19 +152,21 @@ export class OutboxRelay {
     })
   }
 
-  #waitForWork(signal: AbortSignal): Promise<void> {
-    if (this.#wakeRequested || signal.aborted) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        this.#wakeWaiter = undefined
-        resolve()
-      }
-      const timer = setTimeout(done, this.#options.pollIntervalMs)
-      signal.addEventListener('abort', done, { once: true })
-      this.#wakeWaiter = done
-    })
+  /** Until wake(), the poll interval or the stop signal, whichever comes first. */
+  async #waitForWork(signal: AbortSignal): Promise<void> {
+    if (this.#wakeRequested || signal.aborted) return
+    // One controller per wait, aborted by wake() or by the stop signal: the
+    // sleep's timer is cleared either way, so no timer outlives its wait.
+    const woken = new AbortController()
+    const stop = (): void => woken.abort()
+    signal.addEventListener('abort', stop, { once: true })
+    this.#wakeWaiter = stop
+    try {
+      await this.#sleep(this.#options.pollIntervalMs, woken.signal)
+    } finally {
+      signal.removeEventListener('abort', stop)
+      this.#wakeWaiter = undefined
+    }
   }
 }
 

@@ -30,6 +30,11 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** Configuration is invalid; start-up stops. */
   INVALID_CONFIG: 'INVALID_CONFIG',
+  /**
+   * The system is not in the state the operation needs, and retrying unchanged fails again
+   * (a migration edited after it was applied): an operator must put the state right.
+   */
+  FAILED_PRECONDITION: 'FAILED_PRECONDITION',
   /** A record on the topic cannot be decoded; it goes to the dead-letter topic. */
   POISON_EVENT: 'POISON_EVENT',
   /**

@@ -17,6 +17,7 @@ export const grpcStatusByCode: Readonly<Record<ErrorCode, status>> = {
   [ErrorCodes.RATE_LIMITED]: status.RESOURCE_EXHAUSTED,
   [ErrorCodes.SHUTTING_DOWN]: status.UNAVAILABLE,
   [ErrorCodes.INVALID_CONFIG]: status.INTERNAL,
+  [ErrorCodes.FAILED_PRECONDITION]: status.FAILED_PRECONDITION,
   [ErrorCodes.POISON_EVENT]: status.INTERNAL,
   [ErrorCodes.DATA_LOSS]: status.DATA_LOSS,
   [ErrorCodes.INTERNAL]: status.INTERNAL,

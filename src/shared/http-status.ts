@@ -15,6 +15,8 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.SHUTTING_DOWN]: 503,
   [ErrorCodes.INVALID_CONFIG]: 500,
+  // The server's own state, not the request: 412 is about a request's preconditions.
+  [ErrorCodes.FAILED_PRECONDITION]: 500,
   [ErrorCodes.POISON_EVENT]: 500,
   [ErrorCodes.DATA_LOSS]: 500,
   [ErrorCodes.INTERNAL]: 500,

@@ -1,5 +1,5 @@
 import type { Logger } from './logger.ts'
-import { onStopSignals, signalExitCode } from './stop-signals.ts'
+import { exitBySignal, onStopSignals, signalExitCode } from './stop-signals.ts'
 
 /**
  * Owns the cleanup of everything a process starts. Each resource registers its
@@ -60,14 +60,17 @@ export interface ShutdownOptions {
 }
 
 /**
- * Graceful shutdown on SIGTERM/SIGINT: the first signal closes the lifecycle and
- * exits 0 when everything was released. A signal repeated within a second of the
- * first is the same request (see onStopSignals); a later one, or a close that
- * takes longer than `timeoutMs`, exits at once with the signal's conventional
- * status, so a supervisor never waits forever on a stuck dependency.
+ * Graceful shutdown on SIGTERM/SIGINT: the first signal closes the lifecycle and,
+ * when everything was released, ends the process by that same signal
+ * (exitBySignal), so a parent can tell a requested stop from a finished or
+ * failed run; a cleanup that failed exits 1. A signal repeated within a second
+ * of the first is the same request (see onStopSignals); a later one, or a close
+ * that takes longer than `timeoutMs`, exits at once with the signal's
+ * conventional status (130, 143), so a supervisor never waits forever on a stuck
+ * dependency.
  */
 export function handleShutdownSignals({ lifecycle, log, timeoutMs }: ShutdownOptions): void {
-  onStopSignals({
+  const removeHandlers = onStopSignals({
     log,
     force: (signal) => {
       log.warn({ signal }, 'second signal: exiting now')
@@ -83,7 +86,7 @@ export function handleShutdownSignals({ lifecycle, log, timeoutMs }: ShutdownOpt
       lifecycle.close().then(
         () => {
           log.info('stopped')
-          process.exit(0)
+          exitBySignal(signal, removeHandlers)
         },
         (error: unknown) => {
           log.error({ err: error }, 'stopped with errors')

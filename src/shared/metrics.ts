@@ -27,7 +27,20 @@ export function createRegistry(service: string, withDefaults = true, replica?: s
       registers: [registry],
     }).set({ replica }, 1)
   }
-  if (withDefaults)
+  if (withDefaults) {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopResolutionMs })
+    for (const name of gaugesNamedLikeCounters) registry.removeSingleMetric(name)
+  }
   return registry
 }
+
+/**
+ * prom-client's default gauges with a counter's `_total` suffix, which
+ * `promtool check metrics` refuses (and `rate()` on them would be wrong). Each is
+ * the sum of the by-type gauge beside it: `sum(nodejs_active_handles)` and so on.
+ */
+const gaugesNamedLikeCounters = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]

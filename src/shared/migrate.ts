@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import type { Sql } from './db.ts'
+import { ErrorCodes, SummaError } from './errors.ts'
 import { type DatabaseTlsFiles, databaseConnection } from './tls/database-tls.ts'
 
 export const migrationsDir = fileURLToPath(new URL('../../sql/migrations/', import.meta.url))
@@ -15,34 +17,106 @@ interface Migration {
   id: number
   name: string
   file: string
+  text: string
+  /** sha256 of the file's bytes, hex: recorded when applied, compared on every later run. */
+  checksum: string
 }
 
 async function listMigrations(dir: string): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((file) => /^\d{6}_[a-z0-9_]+\.sql$/.test(file)).sort()
-  return files.map((file) => ({ id: Number(file.slice(0, 6)), name: file.slice(7, -4), file }))
+  return Promise.all(
+    files.map(async (file) => {
+      const bytes = await readFile(path.join(dir, file))
+      return {
+        id: Number(file.slice(0, 6)),
+        name: file.slice(7, -4),
+        file,
+        text: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      }
+    }),
+  )
 }
 
 /**
- * Applies numbered migrations that have not run yet, each in its own
- * transaction, under an advisory lock. Returns the ids it applied.
+ * Applies the numbered migrations that have not run yet, in order, each in its
+ * own transaction, which also records it (id, name, checksum): a migration is
+ * either applied and recorded or neither, and one that fails leaves the earlier
+ * ones applied. A session advisory lock, held on one connection across all of
+ * them, keeps two processes starting at once from applying the same migration.
+ *
+ * A migration already applied whose file has changed since is refused
+ * (FAILED_PRECONDITION) before anything is applied: released migrations are
+ * append-only, and the database would otherwise silently differ from what a
+ * fresh one gets. Tables recorded before checksums existed get the column, and
+ * their applied migrations the checksums of today's files. Returns the ids applied.
  */
 export async function migrate(sql: Sql, dir = migrationsDir): Promise<number[]> {
   const migrations = await listMigrations(dir)
-  const applied: number[] = []
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${migrationLockKey})`
-    await tx`create table if not exists summa_migrations (
-      id integer primary key, name text not null, applied_at timestamptz not null default now())`
-    const done = new Set((await tx<{ id: number }[]>`select id from summa_migrations`).map((row) => row.id))
+  const connection = await sql.reserve()
+  try {
+    await connection`select pg_advisory_lock(${migrationLockKey})`
+    try {
+      return await applyPending(connection, migrations)
+    } finally {
+      // A session lock ends with its connection too: if that was lost, there is nothing to unlock.
+      await connection`select pg_advisory_unlock(${migrationLockKey})`.catch(() => {})
+    }
+  } finally {
+    connection.release()
+  }
+}
+
+async function applyPending(connection: postgres.ReservedSql, migrations: Migration[]): Promise<number[]> {
+  await connection`create table if not exists summa_migrations (
+    id integer primary key, name text not null, applied_at timestamptz not null default now(),
+    checksum text)`
+  await inTransaction(connection, async () => {
+    // Recorded before checksums existed: trust today's files for what was applied then.
+    await connection`alter table summa_migrations add column if not exists checksum text`
     for (const migration of migrations) {
-      if (done.has(migration.id)) continue
-      const text = await readFile(path.join(dir, migration.file), 'utf8')
-      await tx.unsafe(text)
-      await tx`insert into summa_migrations (id, name) values (${migration.id}, ${migration.name})`
-      applied.push(migration.id)
+      await connection`update summa_migrations set checksum = ${migration.checksum}
+        where id = ${migration.id} and checksum is null`
     }
   })
+  const recorded = await connection<{ id: number; checksum: string | null }[]>`
+    select id, checksum from summa_migrations`
+  const checksums = new Map(recorded.map((row) => [row.id, row.checksum]))
+  for (const migration of migrations) {
+    const applied = checksums.get(migration.id)
+    if (applied !== undefined && applied !== null && applied !== migration.checksum) {
+      throw new SummaError(
+        ErrorCodes.FAILED_PRECONDITION,
+        `migration ${migration.file} was changed after it was applied (sha256 ${applied.slice(0, 12)}… when applied, ${migration.checksum.slice(0, 12)}… now): restore it and put the change in a new migration`,
+      )
+    }
+  }
+  const applied: number[] = []
+  for (const migration of migrations) {
+    if (checksums.has(migration.id)) continue
+    await inTransaction(connection, async () => {
+      await connection.unsafe(migration.text)
+      await connection`insert into summa_migrations (id, name, checksum)
+        values (${migration.id}, ${migration.name}, ${migration.checksum})`
+    })
+    applied.push(migration.id)
+  }
   return applied
+}
+
+/**
+ * `body` in a transaction on the reserved connection (postgres.js's begin() would
+ * take another connection from the pool, and the lock belongs to this one).
+ */
+async function inTransaction(connection: postgres.ReservedSql, body: () => Promise<void>): Promise<void> {
+  await connection.unsafe('begin')
+  try {
+    await body()
+  } catch (error) {
+    await connection.unsafe('rollback').catch(() => {})
+    throw error
+  }
+  await connection.unsafe('commit')
 }
 
 /**

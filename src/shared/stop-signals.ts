@@ -55,3 +55,29 @@ export function onStopSignals({
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (signal === 'SIGINT' ? 2 : 15)
 }
+
+/** What exitBySignal needs of the process; `process` itself outside tests. */
+export type ExitingProcess = Pick<NodeJS.Process, 'pid' | 'kill' | 'exit' | 'once'>
+
+/**
+ * Ends the process, after a graceful stop, the way `signal` would have: the parent
+ * sees "killed by SIGTERM" (a shell: status 143), which says the process stopped
+ * because it was asked to, where exit 0 would say it finished its work on its own
+ * (graphile-worker does the same). `removeHandlers` first, or the re-raised signal
+ * would only reach our own handler again.
+ *
+ * The signal is raised from an exit listener, and process.exit runs the exit
+ * listeners in order: pino's, added when the logger was made, has written the
+ * buffered log lines by then (a signal sent earlier would lose them). If the
+ * signal does not end the process, exit goes on with 128 + its number: the kernel
+ * drops a signal that has no handler when the process is PID 1 of a container.
+ */
+export function exitBySignal(
+  signal: NodeJS.Signals,
+  removeHandlers: () => void,
+  target: ExitingProcess = process,
+): void {
+  removeHandlers()
+  target.once('exit', () => target.kill(target.pid, signal))
+  target.exit(signalExitCode(signal))
+}

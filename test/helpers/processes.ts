@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
@@ -46,6 +47,15 @@ export function spawnSumma(
     }
   })
   return { child, output: () => output, exited }
+}
+
+/**
+ * A graceful stop: the process ended by the very signal that asked it to stop
+ * (exitBySignal, src/shared/stop-signals.ts). Exit 1 (a cleanup failed), 130 or
+ * 143 (forced: a second signal, or the shutdown timeout) and SIGKILL all fail it.
+ */
+export async function assertStoppedBy(summa: SpawnedSumma, signal: NodeJS.Signals): Promise<void> {
+  assert.deepEqual(await summa.exited, { code: null, signal }, summa.output())
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

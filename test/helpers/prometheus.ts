@@ -94,3 +94,24 @@ export async function startPrometheus(
 export function withoutThreshold(expr: string): string {
   return expr.replace(/\s*(>=|<=|==|!=|>|<)\s*-?[\d.]+(e[+-]?\d+)?\s*$/i, '').trim()
 }
+
+/**
+ * `promtool check metrics` on a scrape: the problems it reports, one a line
+ * (`<metric> <problem>`), empty when the exposition passes its lint.
+ */
+export async function promtoolProblems(exposition: string): Promise<string[]> {
+  const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
+  child.stdin?.end(exposition)
+  const code = await exited
+  const problems = output.split('\n').filter((line) => line.trim() !== '')
+  if (code !== 0 && problems.length === 0) throw new Error(`promtool check metrics exited ${code}`)
+  return problems
+}

@@ -83,7 +83,9 @@ describe('Add → outbox → Kafka → total', () => {
     assert.ok('kafka:connection' in health.body.checks)
     const metrics = await getJson<string>(port, '/metrics')
     assert.match(metrics.type, /text\/plain/)
-    assert.match(metrics.body, /summa_running_total/)
+    assert.match(metrics.body, /^summa_total_value\{[^}]*\} 0$/m)
+    // The old name, kept one release for dashboards built on it (CHANGELOG), with the same value.
+    assert.match(metrics.body, /^summa_running_total\{[^}]*\} 0$/m)
     assert.match(metrics.body, /nodejs_eventloop_lag/)
   })
 })

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { prometheusQueries } from '../../observability/grafana/summa-overview.ts'
+import { deprecatedTotalMetric } from '../../src/aggregator/aggregator-metrics.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { startPrometheus, withoutThreshold } from '../helpers/prometheus.ts'
+import { promtoolProblems, startPrometheus, withoutThreshold } from '../helpers/prometheus.ts'
 import {
   calculatorClient,
   createTestSystem,
@@ -100,5 +101,19 @@ describe('observability against a real Prometheus', () => {
 
     const evaluated = (await prometheus.api<{ groups: RuleGroup[] }>('rules')).groups.flatMap((g) => g.rules)
     for (const rule of evaluated) assert.equal(rule.health, 'ok', `${rule.name}: ${rule.lastError ?? ''}`)
+
+    // Each service's live /metrics, after traffic (every labelled series present), passes promtool's lint.
+    for (const [service, port] of Object.entries({
+      calculator: calculator.running.httpPort,
+      relay: relay.running.httpPort,
+      aggregator: aggregator.running.httpPort,
+    })) {
+      const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      // The total's old name, a gauge with a counter's suffix, stays one release (CHANGELOG).
+      const problems = (await promtoolProblems(exposition)).filter(
+        (problem) => !problem.startsWith(`${deprecatedTotalMetric} `),
+      )
+      assert.deepEqual(problems, [], `${service}: promtool check metrics`)
+    }
   })
 })

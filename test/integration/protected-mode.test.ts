@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js'
 import { createApiKey } from '../../src/shared/auth/api-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { rejectsWithStatus } from '../helpers/grpc.ts'
-import { killGroup, spawnSumma } from '../helpers/processes.ts'
+import { assertStoppedBy, killGroup, spawnSumma } from '../helpers/processes.ts'
 import { calculatorClient, createTestSystem, processEnv } from '../helpers/system.ts'
 
 const protectedModeMessage =
@@ -51,7 +51,7 @@ describe('protected mode', () => {
       assert.equal(answer.sum, '42')
       client.close()
       killGroup(child.child, 'SIGTERM')
-      assert.equal((await child.exited).code, 0)
+      await assertStoppedBy(child, 'SIGTERM')
     }
   })
 
@@ -87,7 +87,7 @@ describe('protected mode', () => {
     )
     client.close()
     killGroup(child.child, 'SIGTERM')
-    assert.equal((await child.exited).code, 0)
+    await assertStoppedBy(child, 'SIGTERM')
     const log = child.output()
     assert.match(log, /Add rejected/, 'the log ran at a level that shows rejections')
     for (const secret of [key.key, stranger]) assert.ok(!log.includes(secret), 'a key in the log')

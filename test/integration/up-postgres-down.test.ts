@@ -9,7 +9,7 @@ import { defer } from '../helpers/cleanup.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { testKafkaEnv } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
-import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { assertStoppedBy, builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
 
 /**
@@ -61,7 +61,7 @@ describe('summa up while PostgreSQL is down', () => {
 
     const children = descendantsOf(up.child.pid!)
     up.child.kill('SIGINT')
-    assert.equal((await up.exited).code, 0, up.output())
+    await assertStoppedBy(up, 'SIGINT')
     await eventually(() => assert.deepEqual(children.filter(isAlive), [], 'no process left behind'))
   })
 })

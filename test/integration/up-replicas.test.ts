@@ -11,7 +11,7 @@ import { createTestDatabase } from '../helpers/database.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { testKafkaEnv } from '../helpers/kafka.ts'
 import { freePort } from '../helpers/ports.ts'
-import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { assertStoppedBy, builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { getJson } from '../helpers/system.ts'
 
 async function basePort(): Promise<number> {
@@ -90,7 +90,7 @@ describe('summa up --replicas', () => {
     const everything = [up.child.pid!, ...descendantsOf(up.child.pid!)]
     assert.ok(everything.length >= 7, `up and its six services: ${everything.length}`)
     process.kill(up.child.pid!, 'SIGINT')
-    assert.equal((await up.exited).code, 0, up.output())
+    await assertStoppedBy(up, 'SIGINT')
     await eventually(() => assert.deepEqual(everything.filter(isAlive), []), 15_000, 100)
   })
 })

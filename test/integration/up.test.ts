@@ -14,7 +14,7 @@ import { defer } from '../helpers/cleanup.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
-import { builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
+import { assertStoppedBy, builtSummaEntry, descendantsOf, isAlive, spawnSumma } from '../helpers/processes.ts'
 import { seedAdd } from '../helpers/seed-clients.ts'
 import { getJson } from '../helpers/system.ts'
 
@@ -175,8 +175,7 @@ describe('summa up', () => {
     // Ctrl-C stops everything cleanly, broker included.
     const children = descendantsOf(second.child.pid!)
     second.child.kill('SIGINT')
-    const { code } = await second.exited
-    assert.equal(code, 0, second.output())
+    await assertStoppedBy(second, 'SIGINT')
     await eventually(() => assert.deepEqual(children.filter(isAlive), [], 'no process left behind'))
   })
 })

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict'
+import type { RawProducer } from '../shared/kafka.ts'
+import { eventHeaders } from '../shared/sum-event.ts'
+
+// Test doubles for outbox-relay.spec.ts (kept out of dist/ by tsconfig.build.json): an
+// in-memory outbox with PostgreSQL's row locks and rollback, a producer the test can fail or
+// hold, and a clock whose waits end only when the test says so.
+
+/** Rows claimed (locked) by a transaction are invisible to others, and marks apply on commit. */
+export class FakeOutbox {
+  readonly rows: Array<{ id: string; eventId: string; published: boolean; locked: boolean }> = []
+  transactions = 0
+  #nextId = 1
+
+  add(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const id = String(this.#nextId++)
+      this.rows.push({ id, eventId: `event-${id}`, published: false, locked: false })
+    }
+  }
+
+  get pending(): number {
+    return this.rows.filter((row) => !row.published).length
+  }
+
+  readonly sql = {
+    begin: async <T>(body: (tx: unknown) => Promise<T>): Promise<T> => {
+      this.transactions++
+      const claimed: FakeOutbox['rows'] = []
+      let marked: string[] = []
+      // claimPending and markPublished are the only statements a pass sends.
+      const tx = async (strings: TemplateStringsArray, ...values: unknown[]) => {
+        if (strings.join('?').includes('for update skip locked')) {
+          const rows = this.rows.filter((row) => !row.published && !row.locked).slice(0, values[0] as number)
+          for (const row of rows) row.locked = true
+          claimed.push(...rows)
+          return rows.map((row) => ({
+            id: row.id,
+            event_id: row.eventId,
+            message_key: `key-${row.id}`,
+            payload: `{"id":${row.id}}`,
+            traceparent: row.id === '1' ? '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' : null,
+            signature: row.id === '1' ? 'v1=abc' : null,
+          }))
+        }
+        marked = values[0] as string[]
+        return []
+      }
+      try {
+        const result = await body(tx)
+        for (const row of this.rows) if (marked.includes(row.id)) row.published = true
+        return result
+      } finally {
+        for (const row of claimed) row.locked = false
+      }
+    },
+  }
+}
+
+export type Message = Parameters<RawProducer['send']>[0]['messages'][number]
+
+/** Records each send; can fail the next sends, or hold them until released. */
+export class FakeProducer {
+  readonly batches: Message[][] = []
+  /** What the next sends do, in order: throw the error, or (undefined) succeed. */
+  failures: Array<Error | undefined> = []
+  inFlight = 0
+  peakInFlight = 0
+  #held: Array<() => void> | undefined
+
+  hold(): void {
+    this.#held = []
+  }
+
+  release(): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const resume of held) resume()
+  }
+
+  get heldSends(): number {
+    return this.#held?.length ?? 0
+  }
+
+  readonly send = async ({ messages }: { messages: Message[] }): Promise<unknown> => {
+    this.inFlight++
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight)
+    try {
+      const held = this.#held
+      if (held !== undefined) await new Promise<void>((resume) => held.push(resume))
+      else await new Promise((resolve) => setImmediate(resolve)) // a broker answers later, not at once
+      const failure = this.failures.shift()
+      if (failure !== undefined) throw failure
+      this.batches.push(messages)
+      return {}
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  eventIds(): string[][] {
+    return this.batches.map((batch) => batch.map((message) => headersOf(message)[eventHeaders.eventId]!))
+  }
+}
+
+/** A message's headers as strings (the relay keys them by Buffer). */
+export function headersOf(message: Message | undefined): Record<string, string> {
+  const headers = (message?.headers ?? new Map()) as Map<Buffer, Buffer>
+  return Object.fromEntries([...headers].map(([key, value]) => [String(key), String(value)]))
+}
+
+/** Every wait of the loop is recorded and ends only by `end()` or by the stop signal. */
+export class FakeClock {
+  readonly waits: Array<{ ms: number; end: () => void }> = []
+
+  readonly sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve()
+      const wait = {
+        ms,
+        end: () => {
+          this.waits.splice(this.waits.indexOf(wait), 1)
+          signal.removeEventListener('abort', wait.end)
+          resolve()
+        },
+      }
+      signal.addEventListener('abort', wait.end, { once: true })
+      this.waits.push(wait)
+    })
+
+  /** The one wait the loop is in, once it is in one. */
+  async waiting(): Promise<{ ms: number; end: () => void }> {
+    await until(() => this.waits.length > 0)
+    assert.equal(this.waits.length, 1)
+    return this.waits[0]!
+  }
+}
+
+/** Lets the loop's promises run until `condition` holds (no timers involved). */
+export async function until(condition: () => boolean): Promise<void> {
+  for (let turns = 0; !condition(); turns++) {
+    if (turns > 10_000) throw new Error('condition never held')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
