@@ -85,8 +85,11 @@ COVERAGE := --experimental-test-coverage --test-coverage-include='src/**' \
 # below one fails `make unit`. Raise them when coverage rises; lower them only with a reason.
 UNIT_COVERAGE_FLOORS := --test-coverage-lines=77 --test-coverage-branches=85 --test-coverage-functions=72
 
+# The floors hold src/'s own specs: the other folders' specs load service code they do not test
+# (the manifests' check reads the config and start-up modules), which would count as uncovered.
 unit: node_modules/.install-stamp
-	$(NODE) --test $(COVERAGE) $(UNIT_COVERAGE_FLOORS) 'src/**/*.spec.ts' 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'deploy/**/*.spec.ts' 'scripts/**/*.spec.ts'
+	$(NODE) --test $(COVERAGE) $(UNIT_COVERAGE_FLOORS) 'src/**/*.spec.ts'
+	$(NODE) --test 'observability/**/*.spec.ts' 'bench/**/*.spec.ts' 'deploy/**/*.spec.ts' 'scripts/**/*.spec.ts'
 
 # Prometheus config, recording and alert rules, and the alert rules' unit tests.
 observability-check: system-packages
