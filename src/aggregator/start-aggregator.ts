@@ -1,4 +1,4 @@
-import { outboxBacklog } from '../relay/db/claim-pending.ts'
+import { outboxBacklog } from '../relay/db/outbox-backlog.ts'
 import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, kafkaBrokers, rateLimitOf } from '../shared/config.ts'

@@ -6,7 +6,8 @@ import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
-import { claimPending, markPublished, type OutboxRow } from './db/claim-pending.ts'
+import { claimPending, type OutboxRow } from './db/claim-pending.ts'
+import { markPublished } from './db/mark-published.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
 /** Passes run at once while a backlog lasts (each holds one pooled connection). */

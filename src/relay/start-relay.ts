@@ -20,7 +20,8 @@ import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/serv
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { serverTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
-import { deletePublished, outboxBacklog } from './db/claim-pending.ts'
+import { deletePublished } from './db/delete-published.ts'
+import { outboxBacklog } from './db/outbox-backlog.ts'
 import { OutboxRelay } from './outbox-relay.ts'
 import { createRelayMetrics } from './relay-metrics.ts'
 

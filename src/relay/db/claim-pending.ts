@@ -1,5 +1,4 @@
-import type { Sql, TransactionSql } from 'postgres'
-import { deleteInBatches } from '../../shared/delete-in-batches.ts'
+import type { TransactionSql } from 'postgres'
 
 export interface OutboxRow {
   id: string
@@ -26,41 +25,4 @@ export function claimPending(tx: TransactionSql, limit: number): Promise<OutboxR
     order by id
     limit ${limit}
     for update skip locked`
-}
-
-/** Marks claimed rows published; only called after the broker acknowledged them. */
-export async function markPublished(tx: TransactionSql, ids: string[]): Promise<void> {
-  await tx`update outbox set published_at = clock_timestamp() where id = any(${ids}::int8[])`
-}
-
-/**
- * Deletes published rows older than the retention once their event has been
- * applied, a bounded number at a time. Keeping the rest is what lets the
- * aggregator tell a re-created topic that lost nothing from one that did.
- */
-export function deletePublished(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
-  return deleteInBatches(() => deletePublishedStep(sql, retentionHours, limit), limit)
-}
-
-async function deletePublishedStep(sql: Sql, retentionHours: number, limit = 10_000): Promise<number> {
-  const result = await sql`
-    delete from outbox where id in (
-      select o.id from outbox o
-      where o.published_at < now() - make_interval(secs => ${retentionHours * 3600})
-        and exists (select 1 from applied_events a where a.event_id = o.event_id)
-      limit ${limit})`
-  return result.count
-}
-
-export interface OutboxBacklog {
-  pending: number
-  oldestAgeSeconds: number
-}
-
-export async function outboxBacklog(sql: Sql): Promise<OutboxBacklog> {
-  const [row] = await sql<{ pending: string; oldest_age_s: number | null }[]>`
-    select count(*) as pending,
-           extract(epoch from clock_timestamp() - min(created_at))::float8 as oldest_age_s
-    from outbox where published_at is null`
-  return { pending: Number(row?.pending ?? 0), oldestAgeSeconds: row?.oldest_age_s ?? 0 }
 }
