@@ -1,8 +1,8 @@
 import type { Sql } from '../shared/db.ts'
 import type { Logger } from '../shared/logger.ts'
 import { type AuditLog, toAuditLine } from './audit-log.ts'
-import { toAppliedEvent } from './db/apply-batch.ts'
-import { appliedSince } from './db/read-total.ts'
+import { toAppliedEvent } from './db/applied-event.ts'
+import { appliedSince } from './db/applied-since.ts'
 
 export interface AuditCatchUpOptions {
   sql: Sql

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, stat, truncate } from 'node:fs/promises'
 import path from 'node:path'
-import type { AppliedEvent } from './db/apply-batch.ts'
+import type { AppliedEvent } from './db/applied-event.ts'
 
 /** One line of the audit log: an applied event, for offline processing. */
 export interface AuditLine {

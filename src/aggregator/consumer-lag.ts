@@ -1,7 +1,7 @@
 import { type Admin, ListOffsetTimestamps } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
-import type { AppliedEvent } from './db/apply-batch.ts'
-import { readOffsets } from './db/read-total.ts'
+import type { AppliedEvent } from './db/applied-event.ts'
+import { readOffsets } from './db/read-offsets.ts'
 
 export interface PartitionLag {
   partition: number

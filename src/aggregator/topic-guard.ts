@@ -1,7 +1,11 @@
 import type { Consumer } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
-import { readOffsets, storedTopicIds } from './db/read-total.ts'
+import { publishedButUnapplied } from './db/published-but-unapplied.ts'
+import { readOffsets } from './db/read-offsets.ts'
+import { recordTopicId } from './db/record-topic-id.ts'
+import { restartOffsetsOnTopic } from './db/restart-offsets-on-topic.ts'
+import { storedTopicIds } from './db/stored-topic-ids.ts'
 
 /**
  * Checks, before consuming, that the offsets stored in PostgreSQL belong to the
@@ -34,9 +38,7 @@ export async function checkStoredOffsets(
           'the total cannot continue from these offsets',
       )
     }
-    await sql`
-      update partition_totals set topic_id = ${topicId}, next_offset = 0
-      where topic = ${topic} and topic_id is distinct from ${topicId}`
+    await restartOffsetsOnTopic(sql, topic, topicId)
   }
   const stored = await readOffsets(sql, topic)
   const latest = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? []
@@ -50,15 +52,6 @@ export async function checkStoredOffsets(
       )
     }
   }
-  await sql`update partition_totals set topic_id = ${topicId} where topic = ${topic} and topic_id is null`
+  await recordTopicId(sql, topic, topicId)
   return { topicId, stored }
-}
-
-/** Events the relay published that no aggregator has applied (yet). */
-async function publishedButUnapplied(sql: Sql): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`
-    select count(*)::int as n from outbox o
-    where o.published_at is not null
-      and not exists (select 1 from applied_events a where a.event_id = o.event_id)`
-  return row?.n ?? 0
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger.ts'
 import type { PartitionLag } from '../consumer-lag.ts'
-import type { RecentEvent } from '../db/read-console.ts'
 import type { Total } from '../db/read-total.ts'
+import type { RecentEvent } from '../db/recent-events.ts'
 import type { LatencyWindow } from '../latency-window.ts'
 import type { PartitionOwner } from '../partition-owners.ts'
 

@@ -1,7 +1,8 @@
-import type { TransactionSql } from 'postgres'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { SumEvent } from '../../shared/sum-event.ts'
+import { type AppliedEvent, type AppliedEventRow, toAppliedEvent } from './applied-event.ts'
+import { type Conflict, findConflicts } from './find-conflicts.ts'
 import { type StoredDeadLetter, storeDeadLetters } from './store-dead-letters.ts'
 
 /** One record read from the topic, decoded (event) or not (poison). */
@@ -9,42 +10,6 @@ export interface ConsumedRecord {
   partition: number
   offset: bigint
   event: SumEvent | null
-}
-
-export interface AppliedEvent {
-  seq: string
-  eventId: string
-  requestId: string
-  partition: number
-  offset: string
-  sum: string
-  acceptedAt: Date
-  appliedAt: Date
-}
-
-/** An applied_events row as the driver returns it (bigints as strings). */
-export interface AppliedEventRow {
-  seq: string
-  event_id: string
-  request_id: string
-  partition: number
-  offset: string
-  sum: string
-  accepted_at: Date
-  applied_at: Date
-}
-
-export function toAppliedEvent(row: AppliedEventRow): AppliedEvent {
-  return {
-    seq: row.seq,
-    eventId: row.event_id,
-    requestId: row.request_id,
-    partition: row.partition,
-    offset: row.offset,
-    sum: row.sum,
-    acceptedAt: row.accepted_at,
-    appliedAt: row.applied_at,
-  }
 }
 
 export interface ApplyResult {
@@ -63,12 +28,6 @@ export interface ApplyResult {
    * caller dead-letters them and applies the batch again without them.
    */
   conflicts: Conflict[]
-}
-
-export interface Conflict {
-  partition: number
-  offset: bigint
-  reason: string
 }
 
 /** Thrown inside the transaction to roll it back when conflicts are found. */
@@ -213,65 +172,6 @@ async function applyInTransaction(
       poison: fresh.length - events.length,
       delta,
       conflicts: [],
-    }
-  })
-}
-
-/**
- * Events of the batch that were not inserted for another reason than being a
- * re-send. Two kinds, both dead-lettered while the first applied stays:
- * - the event id is in applied_events with a different request id, sum or
- *   acceptance time: a relay re-send repeats all three, so two different events
- *   claim one id, and which one is right cannot be told here;
- * - the request (its id and acceptance time) was applied under another event
- *   id: the same acceptance re-minted under a new id would count twice.
- * Runs after the insert: a clash inside one batch is caught too.
- */
-async function findConflicts(tx: TransactionSql, events: ConsumedRecord[]): Promise<Conflict[]> {
-  const rows = await tx<
-    {
-      ord: string
-      event_id: string
-      request_id: boolean
-      sum: boolean
-      accepted_at: boolean
-      applied_as: string | null
-    }[]
-  >`
-    with t as (
-      select * from unnest(
-        ${events.map((record) => record.event!.eventId)}::uuid[],
-        ${events.map((record) => record.event!.requestId)}::uuid[],
-        ${events.map((record) => record.event!.sum)}::int8[],
-        ${events.map((record) => record.event!.acceptedAt)}::timestamptz[]
-      ) with ordinality as t(event_id, request_id, sum, accepted_at, ord)
-    )
-    select t.ord::text, t.event_id::text,
-           a.request_id <> t.request_id as request_id,
-           a.sum <> t.sum as sum,
-           a.accepted_at <> t.accepted_at as accepted_at,
-           null as applied_as
-    from t join applied_events a on a.event_id = t.event_id
-    where (a.request_id, a.sum, a.accepted_at) is distinct from (t.request_id, t.sum, t.accepted_at)
-    union all
-    select t.ord::text, t.event_id::text, false, false, false, a.event_id::text
-    from t join applied_events a
-      on a.request_id = t.request_id and a.accepted_at = t.accepted_at and a.event_id <> t.event_id
-    where not exists (select 1 from applied_events b where b.event_id = t.event_id)`
-  return rows.map((row) => {
-    const record = events[Number(row.ord) - 1]!
-    if (row.applied_as !== null) {
-      return {
-        partition: record.partition,
-        offset: record.offset,
-        reason: `conflict: request ${record.event!.requestId} was applied before under event id ${row.applied_as}; event id ${row.event_id} would count it twice`,
-      }
-    }
-    const fields = (['request_id', 'sum', 'accepted_at'] as const).filter((field) => row[field])
-    return {
-      partition: record.partition,
-      offset: record.offset,
-      reason: `conflict: event id ${row.event_id} was applied before with a different ${fields.join(', ')}`,
     }
   })
 }
