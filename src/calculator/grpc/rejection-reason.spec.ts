@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
-import { rejectionReason } from './calculator-server.ts'
+import { rejectionReason } from './rejection-reason.ts'
 
 describe('rejectionReason', () => {
   it('names the input fault from a fixed list, and nothing for server-side failures', () => {
