@@ -36,8 +36,6 @@ const io = { out: (line: string) => console.log(line), err: (line: string) => co
 // Every command's modules are imported when that command runs: the three services
 // start from this file too, and a service process should carry only its own code
 // (the calculator neither the Kafka client nor the tools).
-const commands = () => import('../cli/commands.ts')
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...commandArgs] = argv
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -66,16 +64,22 @@ async function main(argv: string[]): Promise<number> {
     case 'add':
       return addCommandFromArgs(config, rest, apiKey)
     case 'total':
-      return (await commands()).totalCommand(config, io, apiKey)
+      return (await import('../cli/total-command.ts')).totalCommand(config, io, apiKey)
     case 'reset':
-      return (await commands()).resetCommand(config, io, rest.includes('--yes'), apiKey)
+      return (await import('../cli/reset-command.ts')).resetCommand(
+        config,
+        io,
+        rest.includes('--yes'),
+        apiKey,
+      )
     case 'keys': {
       const { keysCommand } = await import('../cli/keys-command.ts')
       return keysCommand(rest, io)
     }
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { 'no-topics': { type: 'boolean' } } })
-      return (await commands()).migrateCommand(config, io, { topics: values['no-topics'] !== true })
+      const { migrateCommand } = await import('../cli/migrate-command.ts')
+      return migrateCommand(config, io, { topics: values['no-topics'] !== true })
     }
     case 'verify': {
       const { values } = parseArgs({
@@ -186,7 +190,8 @@ async function addCommandFromArgs(
       return 2
     }
   }
-  return (await commands()).addCommand(
+  const { addCommand } = await import('../cli/add-command.ts')
+  return addCommand(
     config,
     { num1: numbers[0]!, num2: numbers[1]!, ...(id === undefined ? {} : { id }) },
     io,

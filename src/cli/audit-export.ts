@@ -6,7 +6,7 @@ import { toAppliedEvent } from '../aggregator/db/applied-event.ts'
 import { appliedSince } from '../aggregator/db/applied-since.ts'
 import type { Config } from '../shared/config.ts'
 import { createSql, type Sql } from '../shared/db.ts'
-import type { Output } from './commands.ts'
+import type { Output } from './output.ts'
 
 /**
  * Writes the whole audit log from PostgreSQL: every applied event still

@@ -2,7 +2,7 @@ import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
 import { redriveDeadLetters } from '../dlq/redrive.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createProducer, kafkaConnectionOf } from '../shared/kafka.ts'
-import type { Output } from './commands.ts'
+import type { Output } from './output.ts'
 
 /**
  * `summa dlq redrive [--skip-invalid] [--dry-run]`: prints the report as JSON;

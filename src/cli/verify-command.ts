@@ -3,7 +3,7 @@ import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { verify } from '../verify/verify.ts'
-import type { Output } from './commands.ts'
+import type { Output } from './output.ts'
 
 /**
  * `summa verify --ledger FILE [--audit FILE]… [--settle-ms N]`: prints the
