@@ -1,7 +1,7 @@
 import path from 'node:path'
 import postgres from 'postgres'
-import { CalculatorClient } from '../src/cli/calculator-client.ts'
 import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
+import { CalculatorClient } from '../src/shared/calculator-client.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
 import { BenchProcess, httpOk, scrapeGauge, waitFor } from './bench-process.ts'
 import {

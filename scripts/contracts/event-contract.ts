@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { deadLetterHeaders } from '../../src/aggregator/dead-letter.ts'
 import { redriveHeader } from '../../src/dlq/redrive.ts'
+import { deadLetterHeaders } from '../../src/shared/dead-letter-topic.ts'
 import { eventHeaders, eventSchema } from '../../src/shared/sum-event.ts'
 
 /**

@@ -1,8 +1,9 @@
+import { toAppliedEvent } from '../shared/audit/applied-event.ts'
+import { appliedSince } from '../shared/audit/applied-since.ts'
+import { toAuditLine } from '../shared/audit/audit-line.ts'
 import type { Sql } from '../shared/db.ts'
 import type { Logger } from '../shared/logger.ts'
-import { type AuditLog, toAuditLine } from './audit-log.ts'
-import { toAppliedEvent } from './db/applied-event.ts'
-import { appliedSince } from './db/applied-since.ts'
+import type { AuditLog } from './audit-log.ts'
 
 export interface AuditCatchUpOptions {
   sql: Sql

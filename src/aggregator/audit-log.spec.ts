@@ -3,7 +3,8 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { type AuditLine, AuditLog } from './audit-log.ts'
+import type { AuditLine } from '../shared/audit/audit-line.ts'
+import { AuditLog } from './audit-log.ts'
 import { SumFile } from './sum-file.ts'
 
 function line(seq: number): AuditLine {

@@ -1,20 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, stat, truncate } from 'node:fs/promises'
 import path from 'node:path'
-import type { AppliedEvent } from './db/applied-event.ts'
-
-/** One line of the audit log: an applied event, for offline processing. */
-export interface AuditLine {
-  seq: string
-  eventId: string
-  requestId: string
-  topic: string
-  partition: number
-  offset: string
-  sum: string
-  acceptedAt: string
-  appliedAt: string
-}
+import type { AuditLine } from '../shared/audit/audit-line.ts'
 
 /** How much of the file repairTail reads at a time, walking back from the end. */
 const tailBytes = 64 * 1024
@@ -61,20 +48,6 @@ export class AuditLog {
   async close(): Promise<void> {
     await this.#handle?.close()
     this.#handle = undefined
-  }
-}
-
-export function toAuditLine(topic: string, event: AppliedEvent): AuditLine {
-  return {
-    seq: event.seq,
-    eventId: event.eventId,
-    requestId: event.requestId,
-    topic,
-    partition: event.partition,
-    offset: event.offset,
-    sum: event.sum,
-    acceptedAt: event.acceptedAt.toISOString(),
-    appliedAt: event.appliedAt.toISOString(),
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Admin, ListOffsetTimestamps } from '@platformatic/kafka'
+import type { AppliedEvent } from '../shared/audit/applied-event.ts'
 import type { Sql } from '../shared/db.ts'
-import type { AppliedEvent } from './db/applied-event.ts'
 import { readOffsets } from './db/read-offsets.ts'
 
 export interface PartitionLag {

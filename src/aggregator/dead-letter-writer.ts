@@ -4,14 +4,14 @@ import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import type { StoredDeadLetter } from './db/store-dead-letters.ts'
+import { DeadLetterOutcomes } from './dead-letter-outcomes.ts'
 import {
   type DeadLetterRecord,
   deadLetterCopy,
   deadLetterReference,
   producerHeaders,
   sha256Hex,
-} from './dead-letter.ts'
-import { DeadLetterOutcomes } from './dead-letter-outcomes.ts'
+} from './dead-letter-record.ts'
 import type { PartitionProgress } from './partition-progress.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>

@@ -1,8 +1,9 @@
-import { outboxBacklog } from '../relay/db/outbox-backlog.ts'
+import { toAuditLine } from '../shared/audit/audit-line.ts'
 import { AccessGuard, logAccessMode } from '../shared/auth/access-guard.ts'
 import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, kafkaBrokers, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { deadLetterTopicOf } from '../shared/dead-letter-topic.ts'
 import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
@@ -21,6 +22,7 @@ import {
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
+import { outboxBacklog } from '../shared/outbox-backlog.ts'
 import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
 import { Readiness } from '../shared/readiness.ts'
@@ -31,7 +33,7 @@ import { serverTlsOf } from '../shared/tls/tls-settings.ts'
 import { whenPostgresAnswers } from '../shared/when-postgres-answers.ts'
 import { createAggregatorMetrics } from './aggregator-metrics.ts'
 import { catchUpAuditLog } from './audit-catch-up.ts'
-import { AuditLog, toAuditLine } from './audit-log.ts'
+import { AuditLog } from './audit-log.ts'
 import { ConsoleFeed } from './console/console-feed.ts'
 import { registerConsoleRoutes } from './console/console-routes.ts'
 import { ConsumerLag } from './consumer-lag.ts'
@@ -61,10 +63,6 @@ export interface RunningAggregator {
 
 /** GET /total is served from memory; this bounds its age should notifications stop arriving. */
 const totalMaxAgeMs = 1000
-
-export function deadLetterTopicOf(topic: string): string {
-  return `${topic}.dlq`
-}
 
 export async function startAggregator(
   config: Config,

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { failureMessage } from '../cli/failure-message.ts'
-import { isServiceName, runService } from '../cli/run-service.ts'
 import { type Config, loadConfig } from '../shared/config.ts'
 import { parseInt64 } from '../shared/int64.ts'
 import { redactSecrets } from '../shared/redact.ts'
+import { isServiceName, runService } from './run-service.ts'
 
 const usage = `summa: a gRPC calculator whose sums reach a running total exactly once.
 
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         return 2
       }
       const settleMs = Number(values['settle-ms'] ?? 0)
-      const { verifyCommand } = await import('../cli/verify-command.ts')
+      const { verifyCommand } = await import('../verify/verify-command.ts')
       return verifyCommand(
         config,
         { ledger: values.ledger, settleMs, ...(values.audit === undefined ? {} : { audit: values.audit }) },
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { requireAdminKey } = await import('../cli/credentials.ts')
       requireAdminKey(config, apiKey, 'summa dlq redrive')
-      const { dlqRedriveCommand } = await import('../cli/dlq-command.ts')
+      const { dlqRedriveCommand } = await import('../dlq/redrive-command.ts')
       return dlqRedriveCommand(
         config,
         { skipInvalid: values['skip-invalid'] === true, dryRun: values['dry-run'] === true },

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { authMetadata } from '../shared/auth/bearer-credentials.ts'
+import { CalculatorClient, channelCredentialsOf } from '../shared/calculator-client.ts'
+import type { Output } from '../shared/command-output.ts'
 import type { Config } from '../shared/config.ts'
 import { clientTlsOf } from '../shared/tls/tls-settings.ts'
-import { CalculatorClient, channelCredentialsOf } from './calculator-client.ts'
-import { authMetadata } from './credentials.ts'
-import type { Output } from './output.ts'
 
 /** `summa add NUM1 NUM2 [--id UUID]`: one Add; prints the answer as JSON. */
 export async function addCommand(

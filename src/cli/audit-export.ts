@@ -1,12 +1,12 @@
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { toAuditLine } from '../aggregator/audit-log.ts'
-import { toAppliedEvent } from '../aggregator/db/applied-event.ts'
-import { appliedSince } from '../aggregator/db/applied-since.ts'
+import { toAppliedEvent } from '../shared/audit/applied-event.ts'
+import { appliedSince } from '../shared/audit/applied-since.ts'
+import { toAuditLine } from '../shared/audit/audit-line.ts'
+import type { Output } from '../shared/command-output.ts'
 import type { Config } from '../shared/config.ts'
 import { createSql, type Sql } from '../shared/db.ts'
-import type { Output } from './output.ts'
 
 /**
  * Writes the whole audit log from PostgreSQL: every applied event still

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js'
 import { findApiKey } from '../shared/auth/api-keys.ts'
 import { configuredApiKeys } from '../shared/auth/protected-mode.ts'
 import type { Config } from '../shared/config.ts'
@@ -22,18 +21,6 @@ export function takeApiKey(
     else rest.push(arg)
   }
   return { apiKey: apiKey === '' ? undefined : apiKey, args: rest }
-}
-
-/** gRPC call metadata carrying the key, if there is one. */
-export function authMetadata(apiKey: string | undefined): grpc.Metadata {
-  const metadata = new grpc.Metadata()
-  if (apiKey !== undefined) metadata.set('authorization', `Bearer ${apiKey}`)
-  return metadata
-}
-
-/** HTTP headers carrying the key, if there is one. */
-export function authHeaders(apiKey: string | undefined): Record<string, string> {
-  return apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }
 }
 
 /**

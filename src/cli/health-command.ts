@@ -1,4 +1,4 @@
-import type { Output } from './output.ts'
+import type { Output } from '../shared/command-output.ts'
 
 /**
  * `summa health URL`: exits 0 when URL answers 2xx within the timeout, 1

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createApiKey, isScope, type Scope, scopes } from '../shared/auth/api-keys.ts'
-import type { Output } from './output.ts'
+import type { Output } from '../shared/command-output.ts'
 
 export const keysUsage = `usage: summa keys create --scopes SCOPE[,SCOPE…] [--id NAME]
   scopes: ${scopes.join(', ')}; NAME (letters, digits, . _ -) is the key's name in metrics and logs`

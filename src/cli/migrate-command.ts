@@ -1,11 +1,11 @@
-import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
+import type { Output } from '../shared/command-output.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
+import { deadLetterTopicOf } from '../shared/dead-letter-topic.ts'
 import { createAdmin, ensureTopic, kafkaConnectionOf } from '../shared/kafka.ts'
 import { grantServiceAcls } from '../shared/kafka-acls.ts'
 import { ensureDatabase, migrate } from '../shared/migrate.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
-import type { Output } from './output.ts'
 
 /** `summa migrate`: creates the database if needed, applies migrations, creates the topics. */
 export async function migrateCommand(

@@ -1,8 +1,8 @@
+import type { Output } from '../shared/command-output.ts'
 import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
 import { requireAdminKey } from './credentials.ts'
-import type { Output } from './output.ts'
 
 /**
  * `summa reset --yes`: deletes every request, event, applied event, total and

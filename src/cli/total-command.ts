@@ -1,8 +1,8 @@
+import { authHeaders } from '../shared/auth/bearer-credentials.ts'
+import type { Output } from '../shared/command-output.ts'
 import type { Config } from '../shared/config.ts'
 import { clientTlsOf } from '../shared/tls/tls-settings.ts'
-import { authHeaders } from './credentials.ts'
 import { httpGet } from './http-get.ts'
-import type { Output } from './output.ts'
 
 /** `summa total`: GET /total from the aggregator. */
 export async function totalCommand(config: Config, io: Output, apiKey?: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
-import { DeadLetterKinds, deadLetterHeaderPrefix, deadLetterHeaders } from '../aggregator/dead-letter.ts'
+import { DeadLetterKinds, deadLetterHeaderPrefix, deadLetterHeaders } from '../shared/dead-letter-topic.ts'
 import { SummaError } from '../shared/errors.ts'
 import type { KafkaConnection, RawProducer } from '../shared/kafka.ts'
 import { decodeSumEvent } from '../shared/sum-event.ts'

@@ -1,8 +1,8 @@
 import http from 'node:http'
 import https from 'node:https'
 import * as grpc from '@grpc/grpc-js'
-import { CalculatorClient, channelCredentialsOf } from '../cli/calculator-client.ts'
-import { authHeaders, authMetadata } from '../cli/credentials.ts'
+import { authHeaders, authMetadata } from '../shared/auth/bearer-credentials.ts'
+import { CalculatorClient, channelCredentialsOf } from '../shared/calculator-client.ts'
 import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
 import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
 

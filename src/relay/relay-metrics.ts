@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { OutboxBacklog } from './db/outbox-backlog.ts'
+import type { OutboxBacklog } from '../shared/outbox-backlog.ts'
 
 export interface RelayMetrics {
   batchSize: Histogram

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { status } from '@grpc/grpc-js'
-import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { CalculatorClient } from '../../src/shared/calculator-client.ts'
 import { LedgerWriter, outcomeOf } from '../../src/shared/ledger.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { healthCheck } from '../helpers/grpc.ts'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type ChannelCredentials, type Metadata, status } from '@grpc/grpc-js'
-import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { CalculatorClient } from '../../src/shared/calculator-client.ts'
 import {
   type LedgerEntry,
   type LedgerOutcome,

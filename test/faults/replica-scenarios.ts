@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { CalculatorClient } from '../../src/shared/calculator-client.ts'
 import type { Sql } from '../../src/shared/db.ts'
 import { outcomeOf } from '../../src/shared/ledger.ts'
 import type { TrafficDriver } from './driver.ts'

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import tls from 'node:tls'
 import * as grpc from '@grpc/grpc-js'
-import { CalculatorClient } from '../../src/cli/calculator-client.ts'
+import { CalculatorClient } from '../../src/shared/calculator-client.ts'
 import { defer } from './cleanup.ts'
 import { createTestCertificates, type TestCertificates } from './tls-certificates.ts'
 

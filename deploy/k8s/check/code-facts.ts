@@ -34,7 +34,7 @@ const read = (root: string, file: string): string => readFileSync(path.join(root
 /** Facts from the repository at `root`; the Dockerfile is read from `dockerfileDir` (the root too, by default). */
 export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
   const listeners: Record<string, { http?: ConfigKey; grpc?: ConfigKey }> = {}
-  // The CLI's Kafka clients: migrate (src/cli/commands.ts) and dlq redrive (src/cli/dlq-command.ts).
+  // The CLI's Kafka clients: migrate (src/cli/migrate-command.ts) and dlq redrive (src/dlq/redrive-command.ts).
   const kafkaClients = ['migrate', 'dlq']
   for (const service of ['calculator', 'relay', 'aggregator']) {
     const source = read(root, `src/${service}/start-${service}.ts`)

@@ -1,5 +1,5 @@
-import { deadLetterTopicOf } from '../../../src/aggregator/start-aggregator.ts'
 import { type Config, loadConfig } from '../../../src/shared/config.ts'
+import { deadLetterTopicOf } from '../../../src/shared/dead-letter-topic.ts'
 import type { CodeFacts } from './code-facts.ts'
 import { containerEnv } from './container-env.ts'
 import { type Container, isSummaImage, type PodTemplate, podTemplates } from './pod-templates.ts'
@@ -58,7 +58,7 @@ export function kafkaAuthProblems(objects: KubeObject[], facts: CodeFacts): stri
       const command = container.args?.[0] ?? ''
       if (!isSummaImage(container.image) || !facts.kafkaClients.includes(command)) continue
       const where = `${describe(pod.owner)} container ${container.name}`
-      // src/cli/commands.ts, migrateCommand: --no-topics returns before any Kafka connection.
+      // src/cli/migrate-command.ts, migrateCommand: --no-topics returns before any Kafka connection.
       if (command === 'migrate' && container.args?.includes('--no-topics')) continue
       if (command === 'migrate') {
         found.push(

@@ -1,7 +1,7 @@
+import { type AppliedEvent, type AppliedEventRow, toAppliedEvent } from '../../shared/audit/applied-event.ts'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import type { SumEvent } from '../../shared/sum-event.ts'
-import { type AppliedEvent, type AppliedEventRow, toAppliedEvent } from './applied-event.ts'
 import { type Conflict, findConflicts } from './find-conflicts.ts'
 import { type StoredDeadLetter, storeDeadLetters } from './store-dead-letters.ts'
 

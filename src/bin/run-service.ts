@@ -1,10 +1,10 @@
+import { failureMessage } from '../cli/failure-message.ts'
 import type { Config } from '../shared/config.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
 import { handleShutdownSignals, Lifecycle } from '../shared/lifecycle.ts'
 import { createLogger, type Logger } from '../shared/logger.ts'
 import { isLoginRefused } from '../shared/login-refused.ts'
 import { replicaIdOf } from '../shared/replica-id.ts'
-import { failureMessage } from './failure-message.ts'
 
 type Starter = (config: Config, log: Logger, lifecycle: Lifecycle) => Promise<unknown>
 

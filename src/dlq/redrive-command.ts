@@ -1,8 +1,8 @@
-import { deadLetterTopicOf } from '../aggregator/start-aggregator.ts'
-import { redriveDeadLetters } from '../dlq/redrive.ts'
+import type { Output } from '../shared/command-output.ts'
 import { type Config, kafkaBrokers } from '../shared/config.ts'
+import { deadLetterTopicOf } from '../shared/dead-letter-topic.ts'
 import { createProducer, kafkaConnectionOf } from '../shared/kafka.ts'
-import type { Output } from './output.ts'
+import { redriveDeadLetters } from './redrive.ts'
 
 /**
  * `summa dlq redrive [--skip-invalid] [--dry-run]`: prints the report as JSON;

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js'
-import type { AddResponse__Output } from '../shared/generated/summa/v1/AddResponse.ts'
-import type { CalculatorServiceClient } from '../shared/generated/summa/v1/CalculatorService.ts'
-import { grpcChannelTarget } from '../shared/grpc-targets.ts'
-import { type CalculatorProto, loadCalculatorPackage } from '../shared/proto.ts'
-import type { ClientTlsFiles } from '../shared/tls/tls-settings.ts'
+import type { AddResponse__Output } from './generated/summa/v1/AddResponse.ts'
+import type { CalculatorServiceClient } from './generated/summa/v1/CalculatorService.ts'
+import { grpcChannelTarget } from './grpc-targets.ts'
+import { type CalculatorProto, loadCalculatorPackage } from './proto.ts'
+import type { ClientTlsFiles } from './tls/tls-settings.ts'
 
 /** Plaintext without `tls`; with it, TLS trusting its CA (or the system's) and presenting its certificate for mTLS. */
 export function channelCredentialsOf(tls: ClientTlsFiles | undefined): grpc.ChannelCredentials {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import type { Message } from '@platformatic/kafka'
-import { deadLetterCopy, deadLetterReference } from './dead-letter.ts'
+import { deadLetterCopy, deadLetterReference } from './dead-letter-record.ts'
 
 function message(
   value: Buffer,

@@ -1,25 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Message } from '@platformatic/kafka'
 
+import {
+  type DeadLetterKind,
+  DeadLetterKinds,
+  deadLetterHeaderPrefix,
+  deadLetterHeaders,
+} from '../shared/dead-letter-topic.ts'
+
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
-
-/** Every header summa adds to a dead letter starts with this; incoming ones are dropped. */
-export const deadLetterHeaderPrefix = 'summa-dlq-'
-
-export const deadLetterHeaders = {
-  reason: 'summa-dlq-reason',
-  topic: 'summa-dlq-original-topic',
-  partition: 'summa-dlq-original-partition',
-  offset: 'summa-dlq-original-offset',
-  failedAt: 'summa-dlq-failed-at',
-  /** `copy` (the original key and value) or `reference` (where to find the original). */
-  kind: 'summa-dlq-kind',
-  size: 'summa-dlq-original-size',
-  sha256: 'summa-dlq-original-sha256',
-} as const
-
-export const DeadLetterKinds = { copy: 'copy', reference: 'reference' } as const
-export type DeadLetterKind = (typeof DeadLetterKinds)[keyof typeof DeadLetterKinds]
 
 /** A reference keeps the original key and headers only while they stay this small. */
 const referenceKeyMaxBytes = 1024

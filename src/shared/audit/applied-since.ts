@@ -1,4 +1,4 @@
-import type { Sql } from '../../shared/db.ts'
+import type { Sql } from '../db.ts'
 import type { AppliedEventRow } from './applied-event.ts'
 
 /** Applied events after `seq`, for rebuilding the audit log's tail. */

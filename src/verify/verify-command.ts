@@ -1,9 +1,9 @@
 import path from 'node:path'
+import type { Output } from '../shared/command-output.ts'
 import type { Config } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
-import { verify } from '../verify/verify.ts'
-import type { Output } from './output.ts'
+import { verify } from './verify.ts'
 
 /**
  * `summa verify --ledger FILE [--audit FILE]… [--settle-ms N]`: prints the
