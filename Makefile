@@ -73,6 +73,7 @@ check: node_modules/.install-stamp
 	scripts/check-generated.sh
 	scripts/check-k6.sh
 	$(NODE) scripts/check-version.ts
+	$(NODE) scripts/check-layout.ts
 	scripts/check-protos.sh
 	$(NODE) scripts/write-contracts.ts --check
 
