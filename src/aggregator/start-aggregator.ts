@@ -7,9 +7,7 @@ import { deadLetterTopicOf } from '../shared/dead-letter-topic.ts'
 import { loadEventKeys, requireVerifier } from '../shared/event-keys.ts'
 import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
 import { listenAlso } from '../shared/http/extra-listener.ts'
-import { registerHttpMetrics } from '../shared/http/http-metrics.ts'
 import { registerOpenApi } from '../shared/http/openapi.ts'
-import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import { requireScope } from '../shared/http/require-scope.ts'
 import {
   createAdmin,
@@ -22,10 +20,10 @@ import {
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
+import { OpsPlane } from '../shared/ops-plane.ts'
 import { outboxBacklog } from '../shared/outbox-backlog.ts'
-import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
-import { Readiness } from '../shared/readiness.ts'
+import type { Readiness } from '../shared/readiness.ts'
 import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
@@ -160,7 +158,12 @@ export async function startAggregator(
     },
   })
 
-  const readiness = new Readiness({
+  const ops = await OpsPlane.start({
+    service: 'aggregator',
+    config,
+    log,
+    lifecycle,
+    registry,
     checks: [
       postgresCheck(sql),
       kafkaCheck(admin, topic),
@@ -178,20 +181,11 @@ export async function startAggregator(
       },
       progress.check(config.SUMMA_AGGREGATOR_STALL_LIMIT_MS),
     ],
-    intervalMs: 1000,
-    timeoutMs: 900,
-    log,
+    retention: {
+      name: 'expire-applied-events',
+      run: () => expireAppliedEvents(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
+    },
   })
-  await readiness.start()
-  lifecycle.defer('readiness', () => readiness.stop())
-
-  const stopRetention = startPeriodic({
-    name: 'expire-applied-events',
-    intervalMs: 60_000,
-    run: () => expireAppliedEvents(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
-    log,
-  })
-  lifecycle.defer('expire-applied-events', stopRetention)
 
   const tls = await serverTlsOf(config, log, lifecycle)
   const http = createHttpServer({
@@ -204,15 +198,8 @@ export async function startAggregator(
   // Before any route: it collects their schemas into GET /openapi.json.
   await registerOpenApi(http)
   // Health and metrics with the API, or on an ops port of their own (opened below).
-  const ops =
-    config.SUMMA_AGGREGATOR_OPS_PORT === undefined
-      ? undefined
-      : createHttpServer({ log, tls, limits: httpLimitsOf(config) })
-  if (ops === undefined) registerOpsRoutes(http, { readiness, registry, service: 'aggregator' })
-  else {
-    registerHttpMetrics(http, registry)
-    registerOpsRoutes(ops, { readiness, registry, service: 'aggregator', httpMetrics: false })
-  }
+  if (config.SUMMA_AGGREGATOR_OPS_PORT === undefined) ops.registerRoutes(http)
+  else ops.countRequestsOf(http)
   registerTotalRoutes(http, () => totals.read())
   registerCompatRoutes(http, () => totals.read())
   const consoleFeed = new ConsoleFeed(
@@ -231,10 +218,15 @@ export async function startAggregator(
   registerConsoleRoutes(http, consoleFeed, { maxClients: config.SUMMA_SSE_MAX_CLIENTS })
   await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_HTTP_PORT })
   lifecycle.defer('http', () => http.close())
-  if (ops !== undefined) {
-    await ops.listen({ host: config.SUMMA_HOST, port: config.SUMMA_AGGREGATOR_OPS_PORT })
-    lifecycle.defer('ops-http', () => ops.close())
-  }
+  const opsPort =
+    config.SUMMA_AGGREGATOR_OPS_PORT === undefined
+      ? undefined
+      : await ops.serve({
+          port: config.SUMMA_AGGREGATOR_OPS_PORT,
+          tls,
+          name: 'ops-http',
+          countRequests: false,
+        })
   // Seed 003's HTTP port serves the same routes, so its /summation readers work without edits.
   let compatHttpPort: number | undefined
   if (config.SUMMA_COMPAT_PORTS) {
@@ -274,7 +266,7 @@ export async function startAggregator(
     await sumFile.write(initial.total)
     started = true
     // Not the last period's "catching up": /health is current when this returns.
-    await readiness.probe()
+    await ops.readiness.probe()
   }
 
   const done = (async () => {
@@ -292,10 +284,9 @@ export async function startAggregator(
   lifecycle.defer('consumer', () => done)
 
   const httpPort = boundPort(http)
-  const opsPort = ops === undefined ? undefined : boundPort(ops)
   log.info(
     { http: `${config.SUMMA_HOST}:${httpPort}`, opsPort, compatHttpPort, total: initial?.total },
     'aggregator running',
   )
-  return { httpPort, opsPort, compatHttpPort, readiness, sumFile, auditLog }
+  return { httpPort, opsPort, compatHttpPort, readiness: ops.readiness, sumFile, auditLog }
 }

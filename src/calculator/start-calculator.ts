@@ -3,14 +3,12 @@ import { accessModeOf } from '../shared/auth/protected-mode.ts'
 import { type Config, rateLimitOf } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
 import { loadEventKeys, requireSigningKey } from '../shared/event-keys.ts'
-import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
-import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
-import { startPeriodic } from '../shared/periodic.ts'
+import { OpsPlane } from '../shared/ops-plane.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
-import { Readiness } from '../shared/readiness.ts'
+import type { Readiness } from '../shared/readiness.ts'
 import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
@@ -113,26 +111,22 @@ export async function startCalculator(
       maxConnectionAgeGraceMs: config.SUMMA_ADD_TIMEOUT_MS + 1000,
     },
   })
-  const readiness = new Readiness({
-    checks: [postgresCheck(sql)],
-    intervalMs: 1000,
-    timeoutMs: 900,
+  const ops = await OpsPlane.start({
+    service: 'calculator',
+    config,
     log,
-    onChange: (ready) => {
+    lifecycle,
+    registry,
+    checks: [postgresCheck(sql)],
+    onReadyChange: (ready) => {
       const status = ready ? 'SERVING' : 'NOT_SERVING'
       for (const name of ['', ...servedServiceNames]) grpcServer.health.setStatus(name, status)
     },
+    retention: {
+      name: 'expire-requests',
+      run: () => expireRequests(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
+    },
   })
-  await readiness.start()
-  lifecycle.defer('readiness', () => readiness.stop())
-
-  const stopRetention = startPeriodic({
-    name: 'expire-requests',
-    intervalMs: 60_000,
-    run: () => expireRequests(sql, config.SUMMA_IDEMPOTENCY_RETENTION_HOURS),
-    log,
-  })
-  lifecycle.defer('expire-requests', stopRetention)
 
   const grpcPort = await grpcServer.listen(config.SUMMA_HOST, config.SUMMA_GRPC_PORT)
   lifecycle.defer('grpc-server', () => grpcServer.close(0))
@@ -144,26 +138,18 @@ export async function startCalculator(
   }
 
   // Bound after gRPC so that a 200 from /health means Add is being served.
-  const http = createHttpServer({
-    log,
-    tls,
-    limits: httpLimitsOf(config),
-  })
-  registerOpsRoutes(http, { readiness, registry, service: 'calculator' })
-  await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_CALCULATOR_HTTP_PORT })
-  lifecycle.defer('http', () => http.close())
+  const httpPort = await ops.serve({ port: config.SUMMA_CALCULATOR_HTTP_PORT, tls })
 
   // Runs first on shutdown: report not ready (HTTP 503, gRPC NOT_SERVING), let
   // in-flight calls finish, and wait for their group commits to land.
   lifecycle.defer('drain', async () => {
-    readiness.stop()
+    ops.readiness.stop()
     await grpcServer.close(Math.max(1000, config.SUMMA_SHUTDOWN_TIMEOUT_MS - 3000))
     await groupCommit.drain()
   })
-  const httpPort = boundPort(http)
   log.info(
     { grpc: `${config.SUMMA_HOST}:${grpcPort}`, http: `${config.SUMMA_HOST}:${httpPort}`, compatGrpcPorts },
     'calculator listening',
   )
-  return { grpcPort, compatGrpcPorts, httpPort, readiness }
+  return { grpcPort, compatGrpcPorts, httpPort, readiness: ops.readiness }
 }

@@ -1,7 +1,5 @@
 import { type Config, kafkaBrokers } from '../shared/config.ts'
 import { createSql } from '../shared/db.ts'
-import { boundPort, createHttpServer, httpLimitsOf } from '../shared/http/create-http-server.ts'
-import { registerOpsRoutes } from '../shared/http/ops-routes.ts'
 import {
   createAdmin,
   createProducer,
@@ -12,10 +10,9 @@ import {
 import type { Lifecycle } from '../shared/lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { createRegistry } from '../shared/metrics.ts'
+import { OpsPlane } from '../shared/ops-plane.ts'
 import { outboxBacklog } from '../shared/outbox-backlog.ts'
-import { startPeriodic } from '../shared/periodic.ts'
 import { postgresCheck } from '../shared/postgres-check.ts'
-import { Readiness } from '../shared/readiness.ts'
 import { replicaIdOf } from '../shared/replica-id.ts'
 import { type ServiceHooks, startServiceTracing } from '../shared/telemetry/service-tracing.ts'
 import { databaseTlsOf } from '../shared/tls/database-tls.ts'
@@ -77,32 +74,17 @@ export async function startRelay(
   let listener: { unlisten: () => Promise<void> } | undefined
   lifecycle.defer('listen', () => listener?.unlisten())
 
-  const readiness = new Readiness({
+  const ops = await OpsPlane.start({
+    service: 'relay',
+    config,
+    log,
+    lifecycle,
+    registry,
     checks: [postgresCheck(sql), kafkaCheck(admin, config.SUMMA_TOPIC)],
-    intervalMs: 1000,
-    timeoutMs: 900,
-    log,
+    retention: { name: 'delete-published', run: () => deletePublished(sql, publishedRetentionHours) },
   })
-  await readiness.start()
-  lifecycle.defer('readiness', () => readiness.stop())
-
-  const stopRetention = startPeriodic({
-    name: 'delete-published',
-    intervalMs: 60_000,
-    run: () => deletePublished(sql, publishedRetentionHours),
-    log,
-  })
-  lifecycle.defer('delete-published', stopRetention)
-
   const tls = await serverTlsOf(config, log, lifecycle)
-  const http = createHttpServer({
-    log,
-    tls,
-    limits: httpLimitsOf(config),
-  })
-  registerOpsRoutes(http, { readiness, registry, service: 'relay' })
-  await http.listen({ host: config.SUMMA_HOST, port: config.SUMMA_RELAY_HTTP_PORT })
-  lifecycle.defer('http', () => http.close())
+  const httpPort = await ops.serve({ port: config.SUMMA_RELAY_HTTP_PORT, tls })
 
   const topic = {
     topic: config.SUMMA_TOPIC,
@@ -130,7 +112,6 @@ export async function startRelay(
   // Registered last so it runs first: stop claiming, let the batch in flight finish.
   lifecycle.defer('relay-loop', () => done)
 
-  const httpPort = boundPort(http)
   log.info({ http: `${config.SUMMA_HOST}:${httpPort}`, topic: config.SUMMA_TOPIC }, 'relay running')
   return { httpPort, relay, done }
 }

@@ -39,7 +39,10 @@ export function loadCodeFacts(root: string, dockerfileDir = root): CodeFacts {
   for (const service of ['calculator', 'relay', 'aggregator']) {
     const source = read(root, `src/${service}/start-${service}.ts`)
     if (source.includes('kafkaConnectionOf(')) kafkaClients.push(service)
-    const http = /http\.listen\(\{ host: config\.SUMMA_HOST, port: config\.(\w+) \}\)/.exec(source)?.[1]
+    // The API server's port where a service has one (the aggregator), else its ops server's (OpsPlane.serve).
+    const http =
+      /http\.listen\(\{ host: config\.SUMMA_HOST, port: config\.(\w+) \}\)/.exec(source)?.[1] ??
+      /ops\.serve\(\{\s*port: config\.(\w+)/.exec(source)?.[1]
     const grpc = /\.listen\(config\.SUMMA_HOST, config\.(\w+)\)/.exec(source)?.[1]
     listeners[service] = {
       ...(http === undefined ? {} : { http: http as ConfigKey }),

@@ -17,7 +17,7 @@ export function useZodSchemas(app: FastifyInstance): FastifyInstance {
   return app
 }
 
-/** The error body every summa HTTP server answers with (the aggregator's error handler). */
+/** The error body every summa HTTP server answers with (createHttpServer's error and not-found handlers). */
 export const errorBodySchema = z
   .object({
     error: z.string().describe("a code from summa's closed list (src/shared/errors.ts)"),
