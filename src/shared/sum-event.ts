@@ -1,16 +1,7 @@
 import { z } from 'zod'
 import { ErrorCodes, SummaError } from './errors.ts'
 
-/**
- * Glossary
- * - request: one Add call, identified by the client's request_id (a UUID).
- * - event: the fact "request R was accepted with sum S", written to the outbox in
- *   the transaction that accepted R and carried to Kafka by the relay. Its id is
- *   a fresh UUID minted when R is accepted: one accepted request, one event id,
- *   even if the client reuses R's id after the idempotency retention.
- * - applied: an event whose sum has been added to the running total; the
- *   aggregator records each applied event id so that a re-sent event is a no-op.
- */
+// The domain's words (request, event, applied, poison, …): docs/ARCHITECTURE.md, "Glossary".
 
 import { isInt64 } from './int64.ts'
 
