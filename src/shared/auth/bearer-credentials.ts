@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 
-/** How a client sends an API key (or a JWT): `authorization: Bearer <key>`, on gRPC and on HTTP alike. */
+// How a client sends an API key (or a JWT): `authorization: Bearer <key>`, on gRPC and on HTTP alike.
 
 /** gRPC call metadata carrying the key, if there is one. */
 export function authMetadata(apiKey: string | undefined): grpc.Metadata {
