@@ -32,8 +32,12 @@ export function createLogger(
     redact: { paths: [...secretLogPaths], censor: redactedMask },
     serializers: { err: (error: unknown) => redactDeep(pino.stdSerializers.err(error as Error)) },
   }
-  // A destination other than stdout only in tests, which read what was written.
-  return destination === undefined ? pino(options) : pino(options, destination)
+  // stdout written synchronously: a process that ends by re-raising its stop signal
+  // (stop-signals.ts) dies the moment the signal lands, and an asynchronous write still in
+  // flight then (the 'stopped' line) was lost under load. summa logs lifecycle events and
+  // failures, not requests, so a write per line costs nothing measurable. A destination other
+  // than stdout only in tests, which read what was written.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }))
 }
 
 /** trace_id and span_id of the active span; nothing when tracing is off or no span is active. */

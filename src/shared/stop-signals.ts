@@ -66,9 +66,8 @@ export type ExitingProcess = Pick<NodeJS.Process, 'pid' | 'kill' | 'exit' | 'onc
  * (graphile-worker does the same). `removeHandlers` first, or the re-raised signal
  * would only reach our own handler again.
  *
- * The signal is raised from an exit listener, and process.exit runs the exit
- * listeners in order: pino's, added when the logger was made, has written the
- * buffered log lines by then (a signal sent earlier would lose them). If the
+ * The signal is raised from an exit listener, after every line logged before
+ * process.exit was written (the logger writes stdout synchronously, logger.ts). If the
  * signal does not end the process, exit goes on with 128 + its number: the kernel
  * drops a signal that has no handler when the process is PID 1 of a container.
  */
