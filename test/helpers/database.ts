@@ -16,15 +16,26 @@ export interface TestDatabase {
  * Dropped when the test ends.
  */
 export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise<TestDatabase> {
+  return testDatabase(t, { template: requireEnv(testEnv.templateDatabase), poolSize: 4 })
+}
+
+/** An empty database (no schema) for one test, for what `summa migrate` does to one. Dropped when the test ends. */
+export async function createEmptyTestDatabase(t: Pick<TestContext, 'after'>): Promise<TestDatabase> {
+  return testDatabase(t, { poolSize: 1 })
+}
+
+async function testDatabase(
+  t: Pick<TestContext, 'after'>,
+  { template, poolSize }: { template?: string; poolSize: number },
+): Promise<TestDatabase> {
   const adminUrl = requireEnv(testEnv.adminDatabaseUrl)
-  const template = requireEnv(testEnv.templateDatabase)
   const name = `summa_t_${randomBytes(6).toString('hex')}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name} template ${template}`)
+  await admin.unsafe(`create database ${name}${template === undefined ? '' : ` template ${template}`}`)
   await admin.end()
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  const sql = createSql({ url: url.toString(), poolSize: 4, applicationName: 'summa-test' })
+  const sql = createSql({ url: url.toString(), poolSize, applicationName: 'summa-test' })
   defer(t, async () => {
     await sql.end({ timeout: 5 })
     const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} })

@@ -4,9 +4,10 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { startAggregator } from '../../src/aggregator/start-aggregator.ts'
 import { startCalculator } from '../../src/calculator/start-calculator.ts'
+import { saslEnv } from '../../src/cli/up-broker-auth.ts'
 import { startRelay } from '../../src/relay/start-relay.ts'
 import { CalculatorClient } from '../../src/shared/calculator-client.ts'
-import { type Config, loadConfig } from '../../src/shared/config.ts'
+import { type Config, kafkaSasl, loadConfig } from '../../src/shared/config.ts'
 import { Lifecycle } from '../../src/shared/lifecycle.ts'
 import { createLogger } from '../../src/shared/logger.ts'
 import type { ServiceHooks } from '../../src/shared/telemetry/service-tracing.ts'
@@ -42,7 +43,8 @@ export async function createTestSystem(
   const config = loadConfig({
     DATABASE_URL: db.url,
     SUMMA_DATA_DIR: dataDir,
-    ...testKafkaEnv(),
+    // A test that points at a broker of its own brings that broker's settings, not the shared one's user.
+    ...(overrides.KAFKA_BOOTSTRAP_SERVERS === undefined ? testKafkaEnv() : {}),
     SUMMA_TOPIC: topic,
     SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
     SUMMA_GRPC_PORT: '0',
@@ -106,10 +108,12 @@ export async function processEnv(
   system: TestSystem,
   overrides: Record<string, string> = {},
 ): Promise<Record<string, string>> {
+  const sasl = kafkaSasl(system.config)
   return {
     DATABASE_URL: system.db.url,
     SUMMA_DATA_DIR: system.dataDir,
-    ...testKafkaEnv(),
+    KAFKA_BOOTSTRAP_SERVERS: system.config.KAFKA_BOOTSTRAP_SERVERS,
+    ...(sasl === undefined ? {} : saslEnv(sasl)),
     SUMMA_TOPIC: system.topic,
     SUMMA_CONSUMER_GROUP: system.config.SUMMA_CONSUMER_GROUP,
     SUMMA_GRPC_PORT: String(await freePort()),

@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
-import postgres from 'postgres'
 import { createSql, type Sql } from '../../src/shared/db.ts'
 import { ErrorCodes, SummaError } from '../../src/shared/errors.ts'
 import { migrate, migrationsDir } from '../../src/shared/migrate.ts'
 import { defer } from '../helpers/cleanup.ts'
-import { requireEnv, testEnv } from '../helpers/test-env.ts'
+import { createEmptyTestDatabase } from '../helpers/database.ts'
 
 // What `summa migrate` does to a database, on a real PostgreSQL: each test gets an empty
 // database of its own (not the migrated template the other tests copy).
 
 const released = [1, 2, 3, 4]
-
-async function emptyDatabase(t: TestContext): Promise<{ url: string; sql: Sql }> {
-  const adminUrl = requireEnv(testEnv.adminDatabaseUrl)
-  const name = `summa_m_${randomBytes(6).toString('hex')}`
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name}`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const sql = createSql({ url: url.toString(), poolSize: 1, applicationName: 'summa-test-migrate' })
-  defer(t, async () => {
-    await sql.end({ timeout: 5 })
-    const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} })
-    await cleanup.unsafe(`drop database if exists ${name} with (force)`)
-    await cleanup.end()
-  })
-  return { url: url.toString(), sql }
-}
 
 /** A copy of sql/migrations the test may add to or edit. */
 async function migrationsCopy(t: TestContext): Promise<string> {
@@ -60,7 +41,7 @@ async function tableExists(sql: Sql, name: string): Promise<boolean> {
 
 describe('migrate', () => {
   it('applies every migration to an empty database, recording each with its checksum', async (t) => {
-    const { sql } = await emptyDatabase(t)
+    const { sql } = await createEmptyTestDatabase(t)
     assert.deepEqual(await migrate(sql), released)
     const rows = await recorded(sql)
     assert.deepEqual(
@@ -75,7 +56,7 @@ describe('migrate', () => {
   })
 
   it('does nothing when run again', async (t) => {
-    const { sql } = await emptyDatabase(t)
+    const { sql } = await createEmptyTestDatabase(t)
     await migrate(sql)
     const before = await recorded(sql)
     assert.deepEqual(await migrate(sql), [])
@@ -83,7 +64,7 @@ describe('migrate', () => {
   })
 
   it('refuses a migration changed after it was applied, before applying anything', async (t) => {
-    const { sql } = await emptyDatabase(t)
+    const { sql } = await createEmptyTestDatabase(t)
     const dir = await migrationsCopy(t)
     await migrate(sql, dir)
     await appendFile(path.join(dir, '000002_totals_notify.sql'), '\n-- an edit\n')
@@ -102,7 +83,7 @@ describe('migrate', () => {
   })
 
   it('carries a table recorded before checksums forward: adds the column and fills it', async (t) => {
-    const { sql } = await emptyDatabase(t)
+    const { sql } = await createEmptyTestDatabase(t)
     await migrate(sql)
     // The table as releases before checksums made it.
     await sql`alter table summa_migrations drop column checksum`
@@ -116,7 +97,7 @@ describe('migrate', () => {
   })
 
   it('keeps the migrations before a failing one applied, and applies the rest once it is fixed', async (t) => {
-    const { sql } = await emptyDatabase(t)
+    const { sql } = await createEmptyTestDatabase(t)
     const dir = await migrationsCopy(t)
     await writeFile(path.join(dir, '000005_good.sql'), 'create table good (id int);\n')
     const bad = path.join(dir, '000006_bad.sql')
@@ -134,7 +115,7 @@ describe('migrate', () => {
   })
 
   it('applies each migration once when two processes migrate at the same time', async (t) => {
-    const { url, sql } = await emptyDatabase(t)
+    const { url, sql } = await createEmptyTestDatabase(t)
     const other = createSql({ url, poolSize: 1, applicationName: 'summa-test-migrate-2' })
     defer(t, () => other.end({ timeout: 5 }))
     const [first, second] = await Promise.all([migrate(sql), migrate(other)])
