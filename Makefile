@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 help:
 	@echo "make up      run summa (broker, calculator, relay, aggregator) in the foreground"
 	@echo "make test    every check and test (format, lint, types, generated code, unit, integration)"
-	@echo "make check   format, lint, types and generated code only"
+	@echo "make check   format, lint, types, generated code, contracts and folder boundaries only"
 	@echo "make faults  the bounded fault-injection suite alone (part of make test)"
 	@echo "make test-deploy  the container image and the Compose stack, built and run under faults (part of make test)"
 	@echo "make soak    the fault suite with more traffic and longer runs (not part of make test)"
@@ -131,8 +131,9 @@ contracts-baseline: node_modules/.install-stamp
 	scripts/write-proto-baseline.sh
 	$(NODE) scripts/write-contracts.ts --release
 
-# Fault injection (docs/RELIABILITY.md): its own broker and PostgreSQL cluster on
-# SUMMA_TEST_FAULTS_PORT..+2 (default 19400), so it may kill them.
+# Fault injection (docs/RELIABILITY.md): its own brokers and PostgreSQL clusters on
+# SUMMA_TEST_FAULTS_PORT..+2 (default 19400), +30..+32 (replicas) and +40..+42 (TLS and
+# authentication on), and three brokers on SUMMA_TEST_CLUSTER_PORT (19410-19415), so it may kill them.
 faults: install test-tools
 	$(NODE) --test --test-concurrency=1 --test-timeout=400000 test/faults/*.test.ts
 
@@ -140,7 +141,7 @@ soak: install test-tools
 	SUMMA_FAULTS_RATE=$${SUMMA_FAULTS_RATE:-300} SUMMA_FAULTS_TRAFFIC_AFTER_MS=$${SUMMA_FAULTS_TRAFFIC_AFTER_MS:-60000} \
 	  $(NODE) --test --test-concurrency=1 --test-timeout=900000 test/faults/*.test.ts
 
-# kcat (an independent Kafka producer for the dead-letter test), PostgreSQL's
+# kcat (an anonymous Kafka client the authenticated brokers must refuse), PostgreSQL's
 # server binaries (the fault suite's and the PostgreSQL TLS test's own clusters),
 # nginx (the gateway test runs deploy/nginx with it, as its own process, never the
 # system service) and openssl (the throwaway CAs of the gateway and TLS tests),
