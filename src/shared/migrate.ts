@@ -42,8 +42,12 @@ async function listMigrations(dir: string): Promise<Migration[]> {
  * Applies the numbered migrations that have not run yet, in order, each in its
  * own transaction, which also records it (id, name, checksum): a migration is
  * either applied and recorded or neither, and one that fails leaves the earlier
- * ones applied. A session advisory lock, held on one connection across all of
- * them, keeps two processes starting at once from applying the same migration.
+ * ones applied. Every transaction starts by taking one transaction-scoped
+ * advisory lock and reads what is recorded under it, so two processes starting
+ * at once never apply the same migration. Transaction-scoped, not a session lock
+ * held across them: behind a pooler in transaction mode (PgBouncer), the
+ * statements of one session may run on different server connections, and a
+ * session lock would stay behind on whichever took it.
  *
  * A migration already applied whose file has changed since is refused
  * (FAILED_PRECONDITION) before anything is applied: released migrations are
@@ -53,35 +57,39 @@ async function listMigrations(dir: string): Promise<Migration[]> {
  */
 export async function migrate(sql: Sql, dir = migrationsDir): Promise<number[]> {
   const migrations = await listMigrations(dir)
-  const connection = await sql.reserve()
-  try {
-    await connection`select pg_advisory_lock(${migrationLockKey})`
-    try {
-      return await applyPending(connection, migrations)
-    } finally {
-      // A session lock ends with its connection too: if that was lost, there is nothing to unlock.
-      await connection`select pg_advisory_unlock(${migrationLockKey})`.catch(() => {})
-    }
-  } finally {
-    connection.release()
-  }
-}
-
-async function applyPending(connection: postgres.ReservedSql, migrations: Migration[]): Promise<number[]> {
-  await connection`create table if not exists summa_migrations (
-    id integer primary key, name text not null, applied_at timestamptz not null default now(),
-    checksum text)`
-  await inTransaction(connection, async () => {
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${migrationLockKey})`
+    await tx`create table if not exists summa_migrations (
+      id integer primary key, name text not null, applied_at timestamptz not null default now(),
+      checksum text)`
     // Recorded before checksums existed: trust today's files for what was applied then.
-    await connection`alter table summa_migrations add column if not exists checksum text`
+    await tx`alter table summa_migrations add column if not exists checksum text`
     for (const migration of migrations) {
-      await connection`update summa_migrations set checksum = ${migration.checksum}
+      await tx`update summa_migrations set checksum = ${migration.checksum}
         where id = ${migration.id} and checksum is null`
     }
+    const recorded = await tx<
+      { id: number; checksum: string | null }[]
+    >`select id, checksum from summa_migrations`
+    refuseChanged(migrations, new Map(recorded.map((row) => [row.id, row.checksum])))
   })
-  const recorded = await connection<{ id: number; checksum: string | null }[]>`
-    select id, checksum from summa_migrations`
-  const checksums = new Map(recorded.map((row) => [row.id, row.checksum]))
+  const applied: number[] = []
+  for (const migration of migrations) {
+    const ran = await sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${migrationLockKey})`
+      const [done] = await tx`select 1 from summa_migrations where id = ${migration.id}`
+      if (done !== undefined) return false
+      await tx.unsafe(migration.text)
+      await tx`insert into summa_migrations (id, name, checksum)
+        values (${migration.id}, ${migration.name}, ${migration.checksum})`
+      return true
+    })
+    if (ran) applied.push(migration.id)
+  }
+  return applied
+}
+
+function refuseChanged(migrations: Migration[], checksums: Map<number, string | null>): void {
   for (const migration of migrations) {
     const applied = checksums.get(migration.id)
     if (applied !== undefined && applied !== null && applied !== migration.checksum) {
@@ -91,32 +99,6 @@ async function applyPending(connection: postgres.ReservedSql, migrations: Migrat
       )
     }
   }
-  const applied: number[] = []
-  for (const migration of migrations) {
-    if (checksums.has(migration.id)) continue
-    await inTransaction(connection, async () => {
-      await connection.unsafe(migration.text)
-      await connection`insert into summa_migrations (id, name, checksum)
-        values (${migration.id}, ${migration.name}, ${migration.checksum})`
-    })
-    applied.push(migration.id)
-  }
-  return applied
-}
-
-/**
- * `body` in a transaction on the reserved connection (postgres.js's begin() would
- * take another connection from the pool, and the lock belongs to this one).
- */
-async function inTransaction(connection: postgres.ReservedSql, body: () => Promise<void>): Promise<void> {
-  await connection.unsafe('begin')
-  try {
-    await body()
-  } catch (error) {
-    await connection.unsafe('rollback').catch(() => {})
-    throw error
-  }
-  await connection.unsafe('commit')
 }
 
 /**
