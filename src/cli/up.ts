@@ -60,6 +60,7 @@ export async function runUp(
     await broker?.stop(60_000)
   }
   let stoppedBy: NodeJS.Signals | undefined
+  let failed = false
   const removeSignalHandlers = onStopSignals({
     log,
     graceful: (signal) => {
@@ -142,12 +143,14 @@ export async function runUp(
     await once(stopping.signal, 'abort')
     return 0
   } catch (error) {
-    stoppedBy = undefined // a failure is reported as one (exit 1), even while stopping
+    // A failure is reported as one (exit 1, its message printed by the caller), even when a stop
+    // signal arrives while everything is being stopped below.
+    failed = true
     throw error
   } finally {
     await stopAll()
     log.info('summa stopped')
-    if (stoppedBy !== undefined) exitBySignal(stoppedBy, removeSignalHandlers)
+    if (!failed && stoppedBy !== undefined) exitBySignal(stoppedBy, removeSignalHandlers)
   }
 }
 
