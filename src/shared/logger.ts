@@ -34,9 +34,12 @@ export function createLogger(
   }
   // stdout written synchronously: a process that ends by re-raising its stop signal
   // (stop-signals.ts) dies the moment the signal lands, and an asynchronous write still in
-  // flight then (the 'stopped' line) was lost under load. summa logs lifecycle events and
-  // failures, not requests, so a write per line costs nothing measurable. A destination other
-  // than stdout only in tests, which read what was written.
+  // flight then (the 'stopped' line) was lost under load; a flush on exit writes only what is
+  // queued, not what is in flight. summa logs lifecycle events and failures, not requests (per
+  // request only at debug), so a write per line costs nothing measurable. The price: a reader
+  // of stdout that stops reading (a blocking log driver with a stalled backend) stalls the
+  // process at its next line, as Node's own console does on a pipe on Linux. A destination
+  // other than stdout only in tests, which read what was written.
   return pino(options, destination ?? pino.destination({ dest: 1, sync: true }))
 }
 

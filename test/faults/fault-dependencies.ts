@@ -48,8 +48,15 @@ export async function startFaultDependencies(
 ): Promise<FaultDependencies> {
   const bootstrap = `127.0.0.1:${basePort}`
   const postgres = new PostgresCluster(basePort + 2)
-  const tls = options.tls === true ? await tlsOnly(postgres) : undefined
-  await postgres.init()
+  let tls: Awaited<ReturnType<typeof tlsOnly>> | undefined
+  try {
+    tls = options.tls === true ? await tlsOnly(postgres) : undefined
+    await postgres.init()
+  } catch (error) {
+    // Nothing else holds the cluster yet: its directory (and the throwaway CA's key) goes now.
+    await postgres.destroy()
+    throw error
+  }
   const brokerDir = path.join(dir, 'broker')
   const broker = new Supervised({
     name: 'kafka',

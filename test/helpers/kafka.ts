@@ -67,15 +67,19 @@ export async function createTestTopic(
 ): Promise<{ topic: string; deadLetterTopic: string }> {
   const topic = uniqueName('summa-test')
   const deadLetterTopic = `${topic}.dlq`
-  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
-  await ensureTopic(admin, { topic, partitions, replication: 1 })
-  await ensureTopic(admin, { topic: deadLetterTopic, partitions, replication: 1 })
-  await admin.close()
+  // Deleted however far the creation got.
   defer(t, async () => {
     const cleanup = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
     await cleanup.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => {})
     await cleanup.close()
   })
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
+  try {
+    await ensureTopic(admin, { topic, partitions, replication: 1 })
+    await ensureTopic(admin, { topic: deadLetterTopic, partitions, replication: 1 })
+  } finally {
+    await admin.close()
+  }
   return { topic, deadLetterTopic }
 }
 
@@ -140,9 +144,10 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
     maxWaitTime: 200,
   })
   const records: ReadRecord[] = []
-  const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
-  const timer = setTimeout(() => stream.close().catch(() => {}), timeoutMs)
+  let timer: NodeJS.Timeout | undefined
   try {
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
+    timer = setTimeout(() => stream.close().catch(() => {}), timeoutMs)
     for await (const message of stream) {
       const headers: Record<string, string> = {}
       const headerList: Array<[string, string]> = []

@@ -108,7 +108,12 @@ export async function promtoolProblems(exposition: string): Promise<string[]> {
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
+  // A missing promtool (ENOENT) or one that exits before reading (EPIPE) fails this call, not the file.
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('close', resolve)
+    child.once('error', reject)
+  })
+  child.stdin?.on('error', () => {})
   child.stdin?.end(exposition)
   const code = await exited
   const problems = output.split('\n').filter((line) => line.trim() !== '')
