@@ -41,12 +41,28 @@ export async function createTestSystem(
   const dataDir = await mkdtemp(path.join(tmpdir(), 'summa-test-'))
   defer(t, () => rm(dataDir, { recursive: true, force: true }))
   const config = loadConfig({
-    DATABASE_URL: db.url,
-    SUMMA_DATA_DIR: dataDir,
     // A test that points at a broker of its own brings that broker's settings, not the shared one's user.
     ...(overrides.KAFKA_BOOTSTRAP_SERVERS === undefined ? testKafkaEnv() : {}),
-    SUMMA_TOPIC: topic,
-    SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
+    ...testServiceSettings({ databaseUrl: db.url, dataDir, topic }),
+    ...overrides,
+  })
+  return { config, db, topic, deadLetterTopic, dataDir }
+}
+
+/**
+ * The settings every in-process service of a test runs with, the broker aside: its database, data
+ * directory and topic, ports the system picks, and the timings that keep tests short.
+ */
+export function testServiceSettings(system: {
+  databaseUrl: string
+  dataDir: string
+  topic: string
+}): Record<string, string> {
+  return {
+    DATABASE_URL: system.databaseUrl,
+    SUMMA_DATA_DIR: system.dataDir,
+    SUMMA_TOPIC: system.topic,
+    SUMMA_CONSUMER_GROUP: `${system.topic}-aggregator`,
     SUMMA_GRPC_PORT: '0',
     SUMMA_HTTP_PORT: '0',
     SUMMA_CALCULATOR_HTTP_PORT: '0',
@@ -55,9 +71,7 @@ export async function createTestSystem(
     SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
     SUMMA_LOG_LEVEL: process.env.SUMMA_TEST_LOG_LEVEL ?? 'silent',
     ...testEventKeyEnv,
-    ...overrides,
-  })
-  return { config, db, topic, deadLetterTopic, dataDir }
+  }
 }
 
 export interface Started<T> {

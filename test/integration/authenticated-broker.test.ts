@@ -12,7 +12,6 @@ import { type KafkaSasl, loadConfig } from '../../src/shared/config.ts'
 import { deadLetterTopicOf } from '../../src/shared/dead-letter-topic.ts'
 import { createProducer, kafkaAnswers } from '../../src/shared/kafka.ts'
 import { createTestDatabase } from '../helpers/database.ts'
-import { testEventKeyEnv } from '../helpers/event-keys.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { freePort } from '../helpers/ports.ts'
 import { builtSummaEntry, spawnSumma } from '../helpers/processes.ts'
@@ -22,6 +21,7 @@ import {
   startTestAggregator,
   startTestCalculator,
   startTestRelay,
+  testServiceSettings,
 } from '../helpers/system.ts'
 
 /**
@@ -256,19 +256,8 @@ describe('an authenticated broker (KAFKA_SASL=true)', () => {
     const dataDirOfSystem = await mkdtemp(path.join(tmpdir(), 'summa-sasl-system-'))
     t.after(() => rm(dataDirOfSystem, { recursive: true, force: true }))
     const base = {
-      DATABASE_URL: db.url,
-      SUMMA_DATA_DIR: dataDirOfSystem,
+      ...testServiceSettings({ databaseUrl: db.url, dataDir: dataDirOfSystem, topic }),
       KAFKA_BOOTSTRAP_SERVERS: bootstrap,
-      SUMMA_TOPIC: topic,
-      SUMMA_CONSUMER_GROUP: `${topic}-aggregator`,
-      SUMMA_GRPC_PORT: '0',
-      SUMMA_HTTP_PORT: '0',
-      SUMMA_CALCULATOR_HTTP_PORT: '0',
-      SUMMA_RELAY_HTTP_PORT: '0',
-      SUMMA_RELAY_POLL_INTERVAL_MS: '200',
-      SUMMA_SHUTDOWN_TIMEOUT_MS: '5000',
-      SUMMA_LOG_LEVEL: process.env.SUMMA_TEST_LOG_LEVEL ?? 'silent',
-      ...testEventKeyEnv,
     }
     const as = (user: KafkaSasl) =>
       loadConfig({ ...base, KAFKA_SASL_USERNAME: user.username, KAFKA_SASL_PASSWORD: user.password })
