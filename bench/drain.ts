@@ -61,7 +61,8 @@ async function drainRounds(): Promise<void> {
   const rates: number[] = []
   for (let round = 1; round <= rounds; round++) {
     // The payloads look like the calculator's: a v1 event and a traceparent.
-    const [{ last_id: lastId } = { last_id: '0' }] = await sql<{ last_id: string }[]>`
+    const [{ now: since } = { now: new Date() }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`
+    const [last = { transaction_id: '0', id: '0' }] = await sql<{ transaction_id: string; id: string }[]>`
       with inserted as (
         insert into outbox (event_id, message_key, payload, traceparent)
         select e, r::text,
@@ -70,10 +71,15 @@ async function drainRounds(): Promise<void> {
                '00-' || md5(r::text) || '-' || left(md5(e::text), 16) || '-01'
         from (select gen_random_uuid() as e, gen_random_uuid() as r, n
               from generate_series(1, ${rows}) as n) as t
-        returning id)
-      select max(id)::text as last_id from inserted`
+        returning transaction_id, id)
+      select transaction_id::text, max(id)::text as id from inserted group by transaction_id`
     const cpuBefore = cpuSeconds(relay.pid)
-    const drain = await measureDrain(sql, lastId, new Date(0), 120_000)
+    const drain = await measureDrain(
+      sql,
+      { transactionId: last.transaction_id, outboxId: last.id },
+      since,
+      120_000,
+    )
     const cpu = cpuSeconds(relay.pid) - cpuBefore
     rates.push(drain.ratePerS)
     console.log(

@@ -8,7 +8,7 @@ import type { RunLoad } from './load-runner.ts'
 /**
  * A Kafka outage of `outageS` under `rate` Adds/s: the Adds keep flowing into
  * the outbox while the broker is down, then the relay drains the backlog; the
- * drain rate is read from the outbox's own timestamps (bench/drain-rate.ts).
+ * drain rate is read from the relay cursor's commit times (bench/drain-rate.ts).
  */
 export async function measureKafkaOutage(
   stack: BenchStack,
@@ -35,15 +35,24 @@ export async function measureKafkaOutage(
   const stoppedAt = Date.now()
   benchLog('kafka stopped')
   await sleep(Math.max(0, outageS * 1000 - (Date.now() - stoppedAt)))
-  const [atRestart = { pending: '0', last_id: '0', now: new Date() }] = await stack.sql<
-    { pending: string; last_id: string; now: Date }[]
+  const [atRestart = { pending: '0', last_xid: '0', last_id: '0', now: new Date() }] = await stack.sql<
+    { pending: string; last_xid: string; last_id: string; now: Date }[]
   >`
-    select count(*) filter (where published_at is null) as pending,
-           coalesce(max(id), 0)::text as last_id, clock_timestamp() as now
-    from outbox`
+    select (select count(*) from outbox o
+            where (o.transaction_id, o.id) > (c.transaction_id, c.outbox_id))::text as pending,
+           coalesce(last.transaction_id, c.transaction_id)::text as last_xid,
+           coalesce(last.id, c.outbox_id)::text as last_id, clock_timestamp() as now
+    from relay_cursor c
+    left join lateral (select transaction_id, id from outbox order by transaction_id desc, id desc limit 1) last on true
+    where c.name = 'outbox'`
   await stack.startKafka()
   benchLog(`kafka back after ${Math.round((Date.now() - stoppedAt) / 1000)} s; backlog ${atRestart.pending}`)
-  const drain = await measureDrain(stack.sql, atRestart.last_id, atRestart.now, 120_000)
+  const drain = await measureDrain(
+    stack.sql,
+    { transactionId: atRestart.last_xid, outboxId: atRestart.last_id },
+    atRestart.now,
+    120_000,
+  )
   const report = await load
   await stack.drained()
   const outage = {

@@ -6,52 +6,67 @@ import { eventHeaders } from '../shared/sum-event.ts'
 // in-memory outbox with PostgreSQL's row locks and rollback, a producer the test can fail or
 // hold, and a clock whose waits end only when the test says so.
 
-/** Rows claimed (locked) by a transaction are invisible to others, and marks apply on commit. */
+/**
+ * The outbox and its relay cursor: the cursor row is locked by one transaction
+ * at a time (SKIP LOCKED: others see none), and moving it applies on commit.
+ * Every row added is committed, so the watermark never holds any back.
+ */
 export class FakeOutbox {
-  readonly rows: Array<{ id: string; eventId: string; published: boolean; locked: boolean }> = []
+  readonly rows: Array<{ id: string; eventId: string }> = []
   transactions = 0
+  /** The id of the last row published: rows are read in id order after it. */
+  cursor = 0
+  #cursorLocked = false
   #nextId = 1
 
   add(count: number): void {
     for (let i = 0; i < count; i++) {
       const id = String(this.#nextId++)
-      this.rows.push({ id, eventId: `event-${id}`, published: false, locked: false })
+      this.rows.push({ id, eventId: `event-${id}` })
     }
   }
 
   get pending(): number {
-    return this.rows.filter((row) => !row.published).length
+    return this.rows.filter((row) => Number(row.id) > this.cursor).length
   }
 
   readonly sql = {
     begin: async <T>(body: (tx: unknown) => Promise<T>): Promise<T> => {
       this.transactions++
-      const claimed: FakeOutbox['rows'] = []
-      let marked: string[] = []
-      // claimPending and markPublished are the only statements a pass sends.
+      let locked = false
+      let moved: number | undefined
+      // lockCursor, readAfter and moveCursor are the only statements a pass sends.
       const tx = async (strings: TemplateStringsArray, ...values: unknown[]) => {
-        if (strings.join('?').includes('for update skip locked')) {
-          const rows = this.rows.filter((row) => !row.published && !row.locked).slice(0, values[0] as number)
-          for (const row of rows) row.locked = true
-          claimed.push(...rows)
-          return rows.map((row) => ({
-            id: row.id,
-            event_id: row.eventId,
-            message_key: `key-${row.id}`,
-            payload: `{"id":${row.id}}`,
-            traceparent: row.id === '1' ? '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' : null,
-            signature: row.id === '1' ? 'v1=abc' : null,
-          }))
+        const text = strings.join('?')
+        if (text.includes('from relay_cursor')) {
+          if (this.#cursorLocked) return []
+          this.#cursorLocked = locked = true
+          return [{ transaction_id: '5', outbox_id: String(this.cursor) }]
         }
-        marked = values[0] as string[]
+        if (text.includes('from outbox')) {
+          const after = Number(values[1])
+          return this.rows
+            .filter((row) => Number(row.id) > after)
+            .slice(0, values[2] as number)
+            .map((row) => ({
+              id: row.id,
+              transaction_id: '5',
+              event_id: row.eventId,
+              message_key: `key-${row.id}`,
+              payload: `{"id":${row.id}}`,
+              traceparent: row.id === '1' ? '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' : null,
+              signature: row.id === '1' ? 'v1=abc' : null,
+            }))
+        }
+        moved = Number(values[1])
         return []
       }
       try {
         const result = await body(tx)
-        for (const row of this.rows) if (marked.includes(row.id)) row.published = true
+        if (moved !== undefined) this.cursor = moved
         return result
       } finally {
-        for (const row of claimed) row.locked = false
+        if (locked) this.#cursorLocked = false
       }
     },
   }

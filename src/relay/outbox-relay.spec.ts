@@ -103,7 +103,7 @@ describe('OutboxRelay', () => {
     await running
   })
 
-  it('drains a backlog in full batches, two passes at once, without waiting', async () => {
+  it('drains a backlog in full batches, in order, without waiting', async () => {
     const { outbox, producer, clock, relay, stop, running } = relayWith({ batchSize: 2 })
     await clock.waiting()
     outbox.add(9)
@@ -114,9 +114,13 @@ describe('OutboxRelay', () => {
     assert.equal(outbox.pending, 0)
     const sent = producer.eventIds().flat()
     assert.equal(sent.length, 9)
-    assert.equal(new Set(sent).size, 9, 'overlapping passes never claim the same row')
+    assert.deepEqual(
+      sent,
+      Array.from({ length: 9 }, (_, i) => `event-${i + 1}`),
+      'each row once, in outbox order',
+    )
     assert.ok(producer.batches.every((batch) => batch.length <= 2))
-    assert.equal(producer.peakInFlight, 2)
+    assert.equal(producer.peakInFlight, 1, 'one pass at a time: each starts at the cursor the last one moved')
     stop.abort()
     await running
   })
@@ -130,8 +134,8 @@ describe('OutboxRelay', () => {
     ;(await clock.waiting()).end() // the linger
     const first = await clock.waiting()
     assert.ok(first.ms >= 50 && first.ms <= 100, `first backoff ${first.ms} ms`)
-    assert.equal(outbox.pending, 2, 'the failed pass rolled back: its rows are pending, unlocked')
-    assert.ok(outbox.rows.every((row) => !row.locked))
+    assert.equal(outbox.pending, 2, 'the failed pass rolled back: its rows are pending')
+    assert.equal(outbox.cursor, 0, 'the cursor did not move')
     first.end()
     const second = await clock.waiting()
     assert.ok(second.ms >= 100 && second.ms <= 200, `second backoff ${second.ms} ms`)
@@ -151,23 +155,33 @@ describe('OutboxRelay', () => {
     await running
   })
 
-  it('after a failed backlog pass, backs off and resumes with one pass at a time', async () => {
-    const { outbox, producer, clock, relay, stop, running } = relayWith({ batchSize: 1 })
+  it('publishes nothing while another relay holds the cursor, then goes on from where it moved it', async () => {
+    const { outbox, producer, clock, relay, stop, running } = relayWith()
     await clock.waiting()
-    producer.failures = [undefined, undefined, new Error('broker down')]
-    outbox.add(6)
-    relay.wake()
-    ;(await clock.waiting()).end() // the linger
-    const backoff = await clock.waiting()
-    assert.ok(backoff.ms <= 100, `backoff ${backoff.ms} ms`)
+    const other = new OutboxRelay({
+      sql: outbox.sql as unknown as Sql,
+      producer: producer as unknown as RawProducer,
+      topic: 'summa.sums.v1',
+      batchSize: 100,
+      pollIntervalMs,
+      lingerMs: 0,
+      metrics: createRelayMetrics(new Registry(), async () => ({ pending: 0, oldestAgeSeconds: 0 })),
+      log: createLogger({ level: 'silent', service: 'relay' }),
+    })
+    outbox.add(2)
     producer.hold()
-    backoff.end()
-    await until(() => producer.heldSends > 0)
-    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
-    assert.equal(producer.heldSends, 1, 'one pass, until a full batch shows the backlog again')
+    const holding = other.publishOnce()
+    await until(() => producer.heldSends === 1)
+    assert.equal(await relay.publishOnce(), 0, 'the cursor is held: nothing read, nothing sent')
     producer.release()
-    await clock.waiting()
-    assert.equal(outbox.pending, 0)
+    assert.equal(await holding, 2)
+    outbox.add(1)
+    assert.equal(
+      await relay.publishOnce(),
+      1,
+      'after the other pass committed: only the row behind its cursor',
+    )
+    assert.deepEqual(producer.eventIds(), [['event-1', 'event-2'], ['event-3']])
     stop.abort()
     await running
   })

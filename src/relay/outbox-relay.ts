@@ -6,12 +6,10 @@ import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
-import { claimPending, type OutboxRow } from './db/claim-pending.ts'
-import { markPublished } from './db/mark-published.ts'
+import { lockCursor } from './db/lock-cursor.ts'
+import { moveCursor } from './db/move-cursor.ts'
+import { type OutboxRow, readAfter } from './db/read-after.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
-
-/** Passes run at once while a backlog lasts (each holds one pooled connection). */
-const backlogPasses = 2
 
 export interface OutboxRelayOptions {
   sql: Sql
@@ -42,23 +40,28 @@ export interface OutboxRelayOptions {
 /**
  * Moves outbox rows to Kafka. State machine of one pass:
  *
- *   idle --(NOTIFY | poll timer)--> claiming --(rows)--> producing --(ack)--> marking --> commit
- *                                      |                    |
- *                                 (no rows): idle      (error): rollback, rows stay pending, back off
+ *   idle --(NOTIFY | poll timer)--> cursor --(held by another relay)--> idle
+ *                                     | (taken)
+ *                                  reading --(rows)--> producing --(ack)--> moving the cursor --> commit
+ *                                     |                    |
+ *                                (no rows): idle      (error): rollback, the cursor stays, back off
  *
  * and of the loop around the passes (run):
  *
  *   passing --(no full batch)--> idle --(wake | poll timer | stop)--> lingering (lingerMs) --> passing
- *      |  \--(a full batch: backlog)--> passing, two passes at once, without waiting
- *      \--(a pass failed)--> backing off (exponential, jittered) --> passing, one pass at once
+ *      |  \--(a full batch: backlog)--> passing, without waiting
+ *      \--(a pass failed)--> backing off (exponential, jittered) --> passing
  *
  * Stopping (the signal aborting) cuts every wait short and ends the loop; a
  * pass in flight always completes (commits or rolls back) first.
  *
- * A row is marked published in the same transaction that claimed it and only
- * after the broker acknowledged it (acks=all, idempotent producer). A crash
- * between the ack and the commit re-sends the batch: at-least-once to Kafka,
- * which the aggregator turns into exactly-once by event id.
+ * A pass reads the rows after the cursor in commit order (db/read-after.ts)
+ * and moves the cursor past them in the same transaction, only after the
+ * broker acknowledged them (acks=all, idempotent producer): one row written
+ * per batch, none per event. A crash between the ack and the commit re-sends
+ * the batch: at-least-once to Kafka, which the aggregator turns into
+ * exactly-once by event id. The cursor row is locked for the whole pass, so
+ * relays take turns and never publish one range twice at once.
  */
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions
@@ -80,22 +83,13 @@ export class OutboxRelay {
   /** Runs passes until `signal` aborts; the passes in progress always complete. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0
-    let backlog = false
     while (!signal.aborted) {
-      let published: number[]
+      let published: number
       try {
-        // While a backlog lasts, passes overlap: SKIP LOCKED gives each its own rows,
-        // so one batch is being produced while the next is claimed and marked.
-        const passes = await Promise.allSettled(
-          Array.from({ length: backlog ? backlogPasses : 1 }, () => this.publishOnce()),
-        )
-        const failed = passes.find((pass) => pass.status === 'rejected')
-        if (failed !== undefined) throw failed.reason
-        published = passes.map((pass) => (pass as PromiseFulfilledResult<number>).value)
+        published = await this.publishOnce()
         failures = 0
       } catch (error) {
         failures++
-        backlog = false
         this.#options.metrics.publishErrors.inc()
         const delayMs = backoffMs(failures)
         this.#options.log.warn(
@@ -106,21 +100,25 @@ export class OutboxRelay {
         continue
       }
       // A full batch means more is probably waiting: go again without sleeping.
-      backlog = published.some((count) => count >= this.#options.batchSize)
-      if (!backlog) {
+      if (published < this.#options.batchSize) {
         await this.#waitForWork(signal)
         if (this.#options.lingerMs > 0) await this.#sleep(this.#options.lingerMs, signal)
       }
     }
   }
 
-  /** One pass: claim, produce, mark, commit. Returns how many events were published. */
+  /**
+   * One pass: take the cursor, read after it, produce, move it, commit. Returns
+   * how many events were published (0 also when another relay holds the cursor).
+   */
   async publishOnce(): Promise<number> {
     const { sql, producer, topic, batchSize, metrics } = this.#options
-    // Cleared before the claim so a NOTIFY that arrives during the pass triggers another.
+    // Cleared before the read so a NOTIFY that arrives during the pass triggers another.
     this.#wakeRequested = false
     return sql.begin(async (tx) => {
-      const rows = await claimPending(tx, batchSize)
+      const cursor = await lockCursor(tx)
+      if (cursor === undefined) return 0
+      const rows = await readAfter(tx, cursor, batchSize)
       if (rows.length === 0) return 0
       const tracing = this.#options.tracing
       const spans = tracing === undefined ? undefined : sendSpans(tracing, rows, topic)
@@ -143,10 +141,8 @@ export class OutboxRelay {
       }
       stopTimer()
       for (const span of spans ?? []) span.end()
-      await markPublished(
-        tx,
-        rows.map((row) => row.id),
-      )
+      const last = rows[rows.length - 1]!
+      await moveCursor(tx, { transactionId: last.transaction_id, outboxId: last.id })
       metrics.batchSize.observe(rows.length)
       metrics.published.inc(rows.length)
       return rows.length
@@ -198,13 +194,22 @@ function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Sp
   )
 }
 
+// Header keys and the constant content type, made once rather than per message.
+const headerKeys = {
+  eventId: Buffer.from(eventHeaders.eventId),
+  contentType: Buffer.from(eventHeaders.contentType),
+  traceparent: Buffer.from(eventHeaders.traceparent),
+  signature: Buffer.from(eventHeaders.signature),
+}
+const jsonContentType = Buffer.from('application/json')
+
 function toMessage(row: OutboxRow, topic: string, traceparent: string | null) {
   // A Map, not a plain object: the raw producer serialises header keys only from Buffers.
   const headers = new Map<Buffer, Buffer>([
-    [Buffer.from(eventHeaders.eventId), Buffer.from(row.event_id)],
-    [Buffer.from(eventHeaders.contentType), Buffer.from('application/json')],
+    [headerKeys.eventId, Buffer.from(row.event_id)],
+    [headerKeys.contentType, jsonContentType],
   ])
-  if (traceparent !== null) headers.set(Buffer.from(eventHeaders.traceparent), Buffer.from(traceparent))
-  if (row.signature !== null) headers.set(Buffer.from(eventHeaders.signature), Buffer.from(row.signature))
+  if (traceparent !== null) headers.set(headerKeys.traceparent, Buffer.from(traceparent))
+  if (row.signature !== null) headers.set(headerKeys.signature, Buffer.from(row.signature))
   return { topic, key: Buffer.from(row.message_key), value: Buffer.from(row.payload), headers }
 }

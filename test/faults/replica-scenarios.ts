@@ -42,12 +42,17 @@ export async function aggregatorTakeoverMs(sql: Sql, topic: string, at: number):
   return Math.max(...rows.map((row) => row.first.getTime() - at))
 }
 
-/** The last outbox row written before `at` was published this long after it (a dead relay's claim). */
+/**
+ * The last outbox row written before `at` was applied this long after it: the
+ * rows a dead relay was publishing wait for the next relay's pass (its cursor
+ * lock is released when the database ends the dead one's transaction), then
+ * for the aggregator.
+ */
 export async function relayTakeoverMs(sql: Sql, at: number): Promise<number> {
-  const [row] = await sql<{ last: Date | null; pending: string }[]>`
-    select max(published_at) as last, count(*) filter (where published_at is null)::text as pending
-    from outbox where created_at <= ${new Date(at)}`
-  if (row === undefined || row.last === null || row.pending !== '0') return Number.NaN
+  const [row] = await sql<{ last: Date | null; waiting: string }[]>`
+    select max(a.applied_at) as last, count(*) filter (where a.event_id is null)::text as waiting
+    from outbox o left join applied_events a using (event_id) where o.created_at <= ${new Date(at)}`
+  if (row === undefined || row.last === null || row.waiting !== '0') return Number.NaN
   return Math.max(0, row.last.getTime() - at)
 }
 

@@ -261,9 +261,15 @@ describe('aggregator', () => {
 
     // An event the relay published to the old topic and nobody applied: lost with it.
     const lost = sumEvent(7n, 0n)
+    // Its row sits at the relay's cursor: published, as far as the database knows.
     await system.db.sql`
-      insert into outbox (event_id, message_key, payload, published_at)
-      values (${lost.eventId}, ${lost.requestId}, ${encodeSumEvent(lost)}, now())`
+      with published as (
+        insert into outbox (event_id, message_key, payload)
+        values (${lost.eventId}, ${lost.requestId}, ${encodeSumEvent(lost)})
+        returning transaction_id, id
+      )
+      update relay_cursor c set transaction_id = p.transaction_id, outbox_id = p.id
+      from published p where c.name = 'outbox'`
     await recreateTopic(system.topic)
     await eventually(() => produce(producer, system.topic, [sumEvent(1000n, 0n)]))
 

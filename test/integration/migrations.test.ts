@@ -13,7 +13,12 @@ import { createEmptyTestDatabase } from '../helpers/database.ts'
 // What `summa migrate` does to a database, on a real PostgreSQL: each test gets an empty
 // database of its own (not the migrated template the other tests copy).
 
-const released = [1, 2, 3, 4]
+const released = [1, 2, 3, 4, 5]
+
+/** The file number of the n-th migration after the released ones. */
+function next(n: number): string {
+  return String(released.length + n).padStart(6, '0')
+}
 
 /** A copy of sql/migrations the test may add to or edit. */
 async function migrationsCopy(t: TestContext): Promise<string> {
@@ -68,7 +73,7 @@ describe('migrate', () => {
     const dir = await migrationsCopy(t)
     await migrate(sql, dir)
     await appendFile(path.join(dir, '000002_totals_notify.sql'), '\n-- an edit\n')
-    await writeFile(path.join(dir, '000005_later.sql'), 'create table later (id int);\n')
+    await writeFile(path.join(dir, `${next(1)}_later.sql`), 'create table later (id int);\n')
     await assert.rejects(migrate(sql, dir), (error: unknown) => {
       assert.ok(error instanceof SummaError)
       assert.equal(error.code, ErrorCodes.FAILED_PRECONDITION)
@@ -99,18 +104,18 @@ describe('migrate', () => {
   it('keeps the migrations before a failing one applied, and applies the rest once it is fixed', async (t) => {
     const { sql } = await createEmptyTestDatabase(t)
     const dir = await migrationsCopy(t)
-    await writeFile(path.join(dir, '000005_good.sql'), 'create table good (id int);\n')
-    const bad = path.join(dir, '000006_bad.sql')
+    await writeFile(path.join(dir, `${next(1)}_good.sql`), 'create table good (id int);\n')
+    const bad = path.join(dir, `${next(2)}_bad.sql`)
     await writeFile(bad, 'create table half (id int);\nselect 1/0;\n')
     await assert.rejects(migrate(sql, dir), /division by zero/)
     assert.deepEqual(
       (await recorded(sql)).map((row) => row.id),
-      [...released, 5],
+      [...released, released.length + 1],
     )
     assert.ok(await tableExists(sql, 'good'))
     assert.equal(await tableExists(sql, 'half'), false, 'the failing migration rolled back whole')
     await writeFile(bad, 'create table half (id int);\n')
-    assert.deepEqual(await migrate(sql, dir), [6])
+    assert.deepEqual(await migrate(sql, dir), [released.length + 2])
     assert.ok(await tableExists(sql, 'half'))
   })
 

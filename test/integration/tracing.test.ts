@@ -8,6 +8,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { pino } from 'pino'
 import { traceFields } from '../../src/shared/logger.ts'
 import { eventually } from '../helpers/eventually.ts'
+import { isPublished } from '../helpers/outbox.ts'
 import {
   calculatorClient,
   createTestSystem,
@@ -105,11 +106,11 @@ describe('tracing', () => {
     const client = calculatorClient(t, calculator.running.grpcPort)
     const requestId = randomUUID()
     await client.add({ requestId, num1: '1', num2: '2' })
-    // The relay publishes (and would record its span) once the row is marked published.
+    // The relay publishes (and would record its span) before its cursor passes the row.
     await eventually(async () => {
-      const [row] = await system.db.sql<{ traceparent: string; published: boolean }[]>`
-        select traceparent, published_at is not null as published from outbox where message_key = ${requestId}`
-      assert.equal(row?.published, true)
+      const [row] = await system.db.sql<{ traceparent: string }[]>`
+        select traceparent from outbox where message_key = ${requestId}`
+      assert.equal(await isPublished(system.db.sql, requestId), true)
       assert.match(row?.traceparent ?? '', /^00-[\da-f]{32}-[\da-f]{16}-00$/, 'stored as not sampled')
     })
     assert.equal(exporter.getFinishedSpans().length, 0)

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomUUIDv7 } from 'node:crypto'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
 import { type EventKey, signEvent } from '../../shared/event-signature.ts'
@@ -41,7 +41,10 @@ export async function acceptRequests(
   for (const row of rows) if (!unique.has(row.requestId)) unique.set(row.requestId, row)
   const batch = [...unique.values()]
   const ids = batch.map((row) => row.requestId)
-  const eventIds = batch.map(() => randomUUID())
+  // Time-ordered (UUID version 7): each index keyed by event id (the outbox's, and
+  // applied_events' primary key) then grows at its right edge like a sequence,
+  // instead of touching a random leaf page per event.
+  const eventIds = batch.map(() => randomUUIDv7())
   const events = batch.map(
     (row, i): SumEvent => ({
       v: 1,
