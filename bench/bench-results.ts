@@ -86,10 +86,12 @@ export interface BenchRuns {
  * Where runs are kept. Every run `make bench` makes goes to results/, which is
  * git-ignored (.gitignore): raw runs are not committed by accident. The set of
  * runs docs/PERFORMANCE.md shows is copied beside it, and only that one is
- * committed.
+ * committed, with the run the cost table compares against.
  */
 export const runFiles = {
   cited: 'docs/performance-runs.json',
+  /** The "before" of the page's cost table: the run made before the targets were raised. */
+  baseline: 'docs/performance-baseline.json',
   raw: (results: BenchResults): string => `results/bench-${compactTime(results.startedAt)}.json`,
   /** The set, named after its first run; rewritten after each run, so that a bench cut short keeps what it measured. */
   rawSet: (set: BenchRuns): string => `results/bench-runs-${compactTime(set.runs[0]?.startedAt ?? '')}.json`,

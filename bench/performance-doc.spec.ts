@@ -56,8 +56,13 @@ describe('docs/PERFORMANCE.md over three runs', async () => {
     assert.match(doc, /## End to end at 750\/s/)
   })
 
-  it('lists each run with its times', () => {
+  it('lists each run with its times and the cost table with a column per run', () => {
     assert.match(lineOf(doc, '| 2 | 2026-11-29T01:00:42.620Z → '), /\| 0\.1 s, 0 % of the cores' time \|$/)
+    assert.match(
+      lineOf(doc, '| component |'),
+      /before, at 4000\/s \| run 1, at 4000\/s \| run 2, at 4000\/s \| run 3, at 4000\/s \| median of the runs \| what changed \|$/,
+    )
+    assert.match(lineOf(doc, '| broker |'), /\| 21 \| 21 \| 21 \| 21 \| 21 \| unchanged \|$/)
   })
 
   it('gives the duration of three runs as measured, not scaled', () => {
