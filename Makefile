@@ -27,7 +27,7 @@ help:
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
 	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
 	@echo "make clean   remove local state (database contents, .data) and caches"
-	@echo "make bench  benchmark summa against a bare grpc-js server; writes docs/PERFORMANCE.md (~7 min)"
+	@echo "make bench  benchmark summa against a bare grpc-js server; three runs; writes docs/PERFORMANCE.md (~22 min)"
 	@echo "make bench-scale  1 and 2 replicas of every service under the same load; writes results/bench-scale.md (~4 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
@@ -168,9 +168,10 @@ clean:
 	-@test -x $(NODE) && $(NODE) src/bin/summa.ts reset --yes
 	rm -rf .data .test-data .cache dist
 
-# Benchmark (not part of `make test`): bare grpc-js vs summa on this machine, own PostgreSQL
-# cluster and Kafka broker on ports 19510-19540. Keeps every run in results/ (git-ignored) and
-# rewrites docs/PERFORMANCE.md with its chart and docs/performance-run.json (the run it shows).
+# Benchmark (not part of `make test`): bare grpc-js vs summa on this machine, three runs (BENCH_RUNS),
+# each with its own PostgreSQL cluster and Kafka broker on ports 19510-19540. Keeps every run in
+# results/ (git-ignored) and rewrites docs/PERFORMANCE.md with its chart and
+# docs/performance-runs.json (the runs it shows).
 .PHONY: bench bench-scale
 bench: install
 	$(NODE) bench/run-bench.ts

@@ -74,16 +74,34 @@ export interface BenchResults {
 }
 
 /**
+ * What one `make bench` writes: its runs in the order they were made, each
+ * measured on a stack of its own. An older results file holds one run alone;
+ * bench/run-set.ts reads both.
+ */
+export interface BenchRuns {
+  runs: BenchResults[]
+}
+
+/**
  * Where runs are kept. Every run `make bench` makes goes to results/, which is
- * git-ignored (.gitignore): raw runs are not committed by accident. The run
- * docs/PERFORMANCE.md shows is copied beside it, and only that one is committed.
+ * git-ignored (.gitignore): raw runs are not committed by accident. The set of
+ * runs docs/PERFORMANCE.md shows is copied beside it, and only that one is
+ * committed, with the run the cost table compares against.
  */
 export const runFiles = {
-  cited: 'docs/performance-run.json',
-  raw: (results: BenchResults): string =>
-    `results/bench-${results.startedAt.replace(/[-:]/g, '').slice(0, 13)}.json`,
+  cited: 'docs/performance-runs.json',
+  /** The "before" of the page's cost table: the run made before the targets were raised. */
+  baseline: 'docs/performance-baseline.json',
+  raw: (results: BenchResults): string => `results/bench-${compactTime(results.startedAt)}.json`,
+  /** The set, named after its first run; rewritten after each run, so that a bench cut short keeps what it measured. */
+  rawSet: (set: BenchRuns): string => `results/bench-runs-${compactTime(set.runs[0]?.startedAt ?? '')}.json`,
 } as const
 
-export function runJson(results: BenchResults): string {
+/** To the second: a short run (small BENCH_* settings) can follow the one before within a minute. */
+function compactTime(iso: string): string {
+  return iso.replace(/[-:]/g, '').slice(0, 15)
+}
+
+export function runJson(results: BenchResults | BenchRuns): string {
   return `${JSON.stringify(results, null, 2)}\n`
 }

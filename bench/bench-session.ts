@@ -29,6 +29,13 @@ export interface BenchSession {
   defer: (step: () => Promise<void> | void) => void
   /** Runs `main`, then the cleanup steps. */
   run: <T>(main: () => Promise<T>) => Promise<T>
+  /**
+   * A session inside this one, with `name` under its work and log dirs: what
+   * it starts is stopped when its `run` ends, so that the next starts afresh
+   * on the same ports, or with this session's cleanup if that comes first
+   * (the budget, an interrupt).
+   */
+  scope: (name: string) => Promise<BenchSession>
 }
 
 export async function openBenchSession(name: string, budgetMinutes: number): Promise<BenchSession> {
@@ -37,21 +44,14 @@ export async function openBenchSession(name: string, budgetMinutes: number): Pro
   await chmod(work, 0o755)
   const logs = path.join(benchRoot, 'results/tmp')
   await mkdir(logs, { recursive: true })
-  const steps: Array<() => Promise<void> | void> = []
-  const cleanup = async (): Promise<void> => {
-    for (const step of steps.reverse()) await Promise.resolve(step()).catch(() => {})
-    steps.length = 0
-    await rm(work, { recursive: true, force: true })
-  }
+  const { session, cleanup } = sessionIn(work, logs)
   const budget = setTimeout(() => {
     console.error(`${name}: over its ${budgetMinutes}-minute budget; stopping`)
     void cleanup().finally(() => process.exit(1))
   }, budgetMinutes * 60_000)
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
   return {
-    work,
-    logs,
-    defer: (step) => steps.push(step),
+    ...session,
     run: async (main) => {
       try {
         return await main()
@@ -61,6 +61,37 @@ export async function openBenchSession(name: string, budgetMinutes: number): Pro
       }
     },
   }
+}
+
+function sessionIn(work: string, logs: string): { session: BenchSession; cleanup: () => Promise<void> } {
+  const steps: Array<() => Promise<void> | void> = []
+  const cleanup = async (): Promise<void> => {
+    for (const step of steps.reverse()) await Promise.resolve(step()).catch(() => {})
+    steps.length = 0
+    await rm(work, { recursive: true, force: true })
+  }
+  const session: BenchSession = {
+    work,
+    logs,
+    defer: (step) => steps.push(step),
+    run: async (main) => {
+      try {
+        return await main()
+      } finally {
+        await cleanup()
+      }
+    },
+    scope: async (name) => {
+      const inner = sessionIn(path.join(work, name), path.join(logs, name))
+      await mkdir(inner.session.work, { recursive: true })
+      await chmod(inner.session.work, 0o755)
+      await mkdir(inner.session.logs, { recursive: true })
+      // Run again by this session's cleanup: a no-op once the inner session's own run has ended.
+      steps.push(inner.cleanup)
+      return inner.session
+    },
+  }
+  return { session, cleanup }
 }
 
 /** A broker of the bench's own (scripts/kafka/run.sh), data in `dataDir`; resolves once it answers, or stops it and fails. */

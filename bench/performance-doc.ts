@@ -1,173 +1,135 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { LatencySummary } from '../src/load/latency-histogram.ts'
 import { eventLoopResolutionMs } from '../src/shared/metrics.ts'
-import { type BenchResults, runFiles, runJson, type Step } from './bench-results.ts'
+import { type BenchResults, type BenchRuns, runFiles, runJson } from './bench-results.ts'
+import { defaultBenchRuns } from './bench-settings.ts'
+import { costTable, parseCostChanges } from './cost-table.ts'
 import { renderChart } from './performance-chart.ts'
+import { benchMinutes, runSetName, runSetOf } from './run-set.ts'
+import { runTables } from './run-tables.ts'
+import { formatSpread, medianIndex, verdict } from './spread.ts'
+import { information, targets } from './targets.ts'
 
 /** The hand-written parts appended to the generated page, in order. */
 const handWritten = ['bench/what-limits-each-target.md', 'bench/running-the-bench.md']
+/** The hand-written column of the cost table (bench/cost-table.ts). */
+const costChangesFile = 'bench/cost-changes.md'
 const docFile = 'docs/PERFORMANCE.md'
 const chartFile = 'docs/performance-chart.svg'
 
-/** docs/PERFORMANCE.md and its chart for `results`, with the hand-written parts read from `root`. */
+/** docs/PERFORMANCE.md and its chart for a set of runs, with the hand-written parts and the baseline read from `root`. */
 export async function renderPerformanceDoc(
   root: string,
-  results: BenchResults,
+  set: BenchRuns,
 ): Promise<{ doc: string; chart: string }> {
-  const parts = await Promise.all(
-    handWritten.map(async (file) => {
-      const fullPath = path.join(root, file)
-      return existsSync(fullPath) ? await readFile(fullPath, 'utf8') : ''
-    }),
-  )
-  const runLink = path.relative(path.dirname(docFile), runFiles.cited)
-  return {
-    doc: renderDoc(results, runLink, parts.filter((part) => part.trim() !== '').join('\n')),
-    chart: renderChart(results.steps, results.settings.p99LimitMs),
+  const read = async (file: string): Promise<string | undefined> => {
+    const fullPath = path.join(root, file)
+    return existsSync(fullPath) ? await readFile(fullPath, 'utf8') : undefined
   }
+  const parts = await Promise.all(handWritten.map(read))
+  const baselineJson = await read(runFiles.baseline)
+  const page: Page = {
+    set,
+    shown: shownRun(set),
+    baseline:
+      baselineJson === undefined ? undefined : runSetOf(JSON.parse(baselineJson), runFiles.baseline).runs[0],
+    costChanges: parseCostChanges((await read(costChangesFile)) ?? ''),
+    sections: parts.filter((part) => part !== undefined && part.trim() !== '').join('\n'),
+  }
+  const shown = set.runs[page.shown]!
+  return { doc: renderDoc(page), chart: renderChart(shown.steps, shown.settings.p99LimitMs) }
 }
 
-/** Writes the run the page cites, the chart and docs/PERFORMANCE.md; returns the files written. */
-export async function writePerformanceDoc(root: string, results: BenchResults): Promise<string[]> {
-  const { doc, chart } = await renderPerformanceDoc(root, results)
+/** Writes the set of runs the page cites, the chart and docs/PERFORMANCE.md; returns the files written. */
+export async function writePerformanceDoc(root: string, set: BenchRuns): Promise<string[]> {
+  const { doc, chart } = await renderPerformanceDoc(root, set)
   const files = [runFiles.cited, chartFile, docFile].map((file) => path.join(root, file))
   const [runPath, chartPath, docPath] = files as [string, string, string]
-  await writeFile(runPath, runJson(results))
+  await writeFile(runPath, runJson(set))
   await writeFile(chartPath, chart)
   await writeFile(docPath, doc)
   return files
 }
 
-/** How long the run took, in whole minutes: the one duration the docs give for `make bench`. */
-export function benchMinutes(results: BenchResults): number {
-  return Math.round((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 60_000)
-}
-
 /**
- * The analysis is written against one run, which its first line names ("the
- * run started <startedAt>"). Says so when `results` is another run: its
- * numbers must be checked against the new one before the two are committed.
+ * The analysis is written against one set of runs, which its first line names
+ * by the first run's start ("the runs started <startedAt>"). Says so when
+ * `set` is another: its numbers must be checked against the new runs before
+ * the two are committed.
  */
-export async function staleAnalysis(root: string, results: BenchResults): Promise<string | undefined> {
+export async function staleAnalysis(root: string, set: BenchRuns): Promise<string | undefined> {
   const file = handWritten[0]!
-  const written = (await readFile(path.join(root, file), 'utf8')).match(/the run started (\S+)/)?.[1]
-  if (written === results.startedAt) return undefined
+  const written = (await readFile(path.join(root, file), 'utf8')).match(/the runs? started (\S+)/)?.[1]
+  const name = runSetName(set)
+  if (written === name) return undefined
   return (
-    `${file} was written against the run started ${written ?? '(none named)'}, and this one started ` +
-    `${results.startedAt}: check its numbers against this run, then name it in its first line`
+    `${file} was written against the runs started ${written ?? '(none named)'}, and these started ` +
+    `${name}: check its numbers against these runs, then name them in its first line`
   )
 }
 
-export function targetsOf(results: BenchResults) {
-  const { sustained, steps, endToEnd, outage } = results
-  const passedAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
-    steps.find((step) => step.target === target && step.rate === rate && step.passed)
-  const lastAt = (target: 'bare' | 'summa', rate: number): Step | undefined =>
-    steps.findLast((step) => step.target === target && step.rate === rate)
-  // With no passing step (a busy machine), the highest rate summa kept up with stands in.
-  const summaRate = sustained.summa > 0 ? sustained.summa : results.capacity.summa
-  const summaStep = passedAt('summa', summaRate) ?? lastAt('summa', summaRate)
-  // CPU per call compared at one rate, so both pay the same fixed overheads per second: the
-  // highest rate both kept up with (a step that passed preferred).
-  const keptUp = (step: Step): boolean => step.throughputPerS >= 0.95 * step.rate
-  const commonRate = Math.max(
-    0,
-    ...steps
-      .filter((step) => step.target === 'bare' && keptUp(step))
-      .map((step) => step.rate)
-      .filter((rate) => steps.some((step) => step.target === 'summa' && step.rate === rate && keptUp(step))),
-  )
-  const atCommon = (target: 'bare' | 'summa'): Step | undefined =>
-    passedAt(target, commonRate) ?? lastAt(target, commonRate)
-  const cpuSumma = atCommon('summa')
-  const bareStep = atCommon('bare')
-  const cpuRatio =
-    cpuSumma && bareStep && bareStep.cpuMsPer1000 > 0 ? cpuSumma.cpuMsPer1000 / bareStep.cpuMsPer1000 : NaN
-  const calculatorRatio = cpuSumma === undefined ? NaN : calculatorShare(cpuSumma) * cpuRatio
-  const peakRss = Math.max(...Object.values(summaStep?.rssMb ?? {}).map((memory) => memory.peakRssMb), 0)
-  const maxLag = Math.max(...Object.values(summaStep?.eventLoopLagP99Ms ?? {}), 0)
-  const rateShare = sustained.bare > 0 ? sustained.summa / sustained.bare : 0
-  return [
-    {
-      target: "summa's sustained Add rate ≥ 60 % of the bare server's",
-      measured: `${sustained.summa}/s vs ${sustained.bare}/s = ${(rateShare * 100).toFixed(0)} %`,
-      met: rateShare >= 0.6,
-    },
-    {
-      target: "CPU per Add, all summa processes ≤ 3× the bare server's per call",
-      measured:
-        `at ${commonRate}/s: ${cpuSumma?.cpuMsPer1000 ?? '?'} vs ${bareStep?.cpuMsPer1000 ?? '?'} CPU-ms per 1,000 = ${cpuRatio.toFixed(1)}×` +
-        (Number.isNaN(calculatorRatio)
-          ? ''
-          : `; the calculator and its PostgreSQL backends alone ${calculatorRatio.toFixed(1)}×`),
-      met: cpuRatio <= 3,
-    },
-    {
-      target: `end-to-end p99 ≤ 100 ms at half the sustained rate (${endToEnd.rate}/s)`,
-      measured: `p99 ${endToEnd.endToEnd.latency.p99Ms} ms (p50 ${endToEnd.endToEnd.latency.p50Ms} ms, ${endToEnd.endToEnd.probes} probes)`,
-      met:
-        endToEnd.endToEnd.failed === 0 &&
-        endToEnd.endToEnd.latency.count > 0 &&
-        endToEnd.endToEnd.latency.p99Ms <= 100,
-    },
-    {
-      target: 'GET /total p99 ≤ 10 ms while the Add load runs',
-      measured: `p99 ${endToEnd.total.p99Ms} ms over ${endToEnd.total.count} requests`,
-      met: endToEnd.total.count > 0 && endToEnd.total.p99Ms <= 10,
-    },
-    {
-      target: `relay drains the backlog of a ${outage.outageS} s Kafka outage at ≥ 20,000 events/s`,
-      measured:
-        outage.drainSeconds === 0
-          ? `not timed: the ${outage.backlogAtRestart}-event backlog went out in the relay's first pass`
-          : `${outage.drainRatePerS}/s (${outage.published} events in ${outage.drainSeconds} s)`,
-      met: outage.drainRatePerS >= 20_000,
-    },
-    {
-      target: 'each Node process ≤ 150 MB RSS, event-loop lag p99 ≤ 20 ms at the sustained rate',
-      measured: `at ${summaRate}/s: peak RSS ${peakRss} MB, lag p99 ${maxLag} ms`,
-      met: summaStep !== undefined && peakRss <= 150 && maxLag <= 20,
-    },
-  ]
+/** The run the page shows in full: the median one by target 1, the rate against the bare server. */
+export function shownRun(set: BenchRuns): number {
+  return medianIndex(set.runs.map((results) => targets[0]!.measure(results).value))
 }
 
-function renderDoc(results: BenchResults, runLink: string, sections: string): string {
-  const { machine, settings, steps, endToEnd, outage } = results
+interface Page {
+  set: BenchRuns
+  shown: number
+  baseline: BenchResults | undefined
+  costChanges: ReturnType<typeof parseCostChanges>
+  sections: string
+}
+
+function renderDoc({ set, shown, baseline, costChanges, sections }: Page): string {
+  const { runs } = set
+  const first = runs[0]!
+  const { machine, settings } = first
   const warmUp = settings.warmUp ?? { rate: 500, bareS: 8, summaS: 20 }
+  const runLink = path.relative(path.dirname(docFile), runFiles.cited)
+  const baselineLink = path.relative(path.dirname(docFile), runFiles.baseline)
+  const count = runs.length
+  const runsWord = count === 1 ? 'run' : 'runs'
   const lines: string[] = [
     '# Performance',
     '',
-    '<!-- Generated by `make bench` (bench/run-bench.ts) from docs/performance-run.json; the sections',
-    '     after the tables come from bench/what-limits-each-target.md and bench/running-the-bench.md.',
-    '     Edit those, then `node bench/write-doc.ts docs/performance-run.json`; not this file. -->',
+    `<!-- Generated by \`make bench\` (bench/run-bench.ts) from ${runFiles.cited} and`,
+    `     ${runFiles.baseline}; the cost table’s last column comes from bench/cost-changes.md, the`,
+    '     sections after the tables from bench/what-limits-each-target.md and bench/running-the-bench.md.',
+    `     Edit those, then \`node bench/write-doc.ts ${runFiles.cited}\`; not this file. -->`,
     '',
-    `Reproduce: \`make bench\` (about ${benchMinutes(results)} minutes; stops by itself; [how](#running-the-bench)). ` +
-      `Raw results of this run: [${path.basename(runLink)}](${runLink}).`,
+    `Reproduce: \`make bench\` (about ${benchMinutes(set)} minutes for its ${defaultBenchRuns} runs; stops by itself; [how](#running-the-bench)). ` +
+      `Raw results of the ${runsWord} below: [${path.basename(runLink)}](${runLink}).` +
+      (count === defaultBenchRuns
+        ? ''
+        : ` This page shows ${count} ${runsWord} where \`make bench\` makes ${defaultBenchRuns} (\`BENCH_RUNS\`); the duration is ${count === 1 ? "that run's" : 'theirs'} scaled to ${defaultBenchRuns}.`),
     '',
-    '## The machine and the run',
+    '## The machine and the runs',
     '',
     '| fact | value |',
     '|---|---|',
-    `| run | ${results.startedAt} → ${results.finishedAt} |`,
     `| CPU | ${machine.cores} cores, ${machine.cpuModel} |`,
     `| memory | ${machine.memoryGb} GB |`,
     `| kernel | ${machine.kernel} |`,
     `| Node.js | ${machine.node} |`,
     `| PostgreSQL | ${machine.postgres} (the bench's own cluster, synchronous_commit=on, fsync=on) |`,
     `| Kafka | ${machine.kafka} (one broker, the bench's own; producer acks=all, idempotent) |`,
-    `| load average at start / end | ${(machine.loadAverageAtStart as number[]).join(' ')} / ${(machine.loadAverageAtEnd as number[]).join(' ')} |`,
-    ...(machine.stealSeconds === undefined
-      ? []
-      : [
-          `| CPU time taken by the hypervisor (steal) during the run | ${machine.stealSeconds} s, ${machine.stealPercent} % of the cores' time |`,
-        ]),
+    '',
+    '| run | started → finished | load average at start / end | CPU time taken by the hypervisor (steal) |',
+    '|---|---|---|---|',
+    ...runs.map(
+      (run, index) =>
+        `| ${index + 1} | ${run.startedAt} → ${run.finishedAt} | ${(run.machine.loadAverageAtStart as number[]).join(' ')} / ` +
+        `${(run.machine.loadAverageAtEnd as number[]).join(' ')} | ` +
+        `${run.machine.stealSeconds === undefined ? '?' : `${run.machine.stealSeconds} s, ${run.machine.stealPercent} % of the cores' time`} |`,
+    ),
     '',
     'Everything runs on this one machine: the load client, the bare server, the three summa services,',
     'PostgreSQL and the Kafka broker share its cores. The load average above shows how much else ran, the steal how much CPU the virtual machine’s host withheld.',
     '',
-    `Method: open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
+    `Method: each run starts a stack of its own (a new PostgreSQL cluster, broker, summa services and bare server) and measures the whole: the rate sweep, the end-to-end probes, the Kafka outage. ` +
+      `Open model (arrivals at a fixed rate, latency from each request's scheduled send time), ` +
       `each rate held ${settings.stepS} s after a warm-up at ${warmUp.rate}/s (${warmUp.bareS} s bare, ${warmUp.summaS} s summa); a step passes with Add p99 ≤ ${settings.p99LimitMs} ms ` +
       'and no error (a failed step is tried once more), and the sustained rate is the highest one that passed with every lower rate passed too; ' +
       `the sweep goes on while the target keeps up with the offered rate. Event-loop lag is Node’s p99 gauge minus its ${eventLoopResolutionMs} ms sampling interval. CPU is utime+stime from /proc for ` +
@@ -177,104 +139,91 @@ function renderDoc(results: BenchResults, runLink: string, sections: string): st
         ? '.'
         : `; it runs with \`${settings.loadNodeFlags.join(' ')}\`, so that its own collections stay short (they count in every latency it measures).`),
     '',
-    '## Results',
+    ...results(set),
+    ...costSection(set, baseline, baselineLink, costChanges),
+    `![Add p99 vs arrival rate, run ${shown + 1}](performance-chart.svg)`,
     '',
-    '| target | what | measured | met |',
-    '|---|---|---|---|',
-    ...targetsOf(results).map(
-      (row, index) => `| ${index + 1} | ${row.target} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`,
-    ),
+    `The chart and the tables below show run ${shown + 1}${count === 1 ? '' : ` of ${count}`} in full (started ${runs[shown]!.startedAt})` +
+      (count === 1
+        ? '.'
+        : `, the median run by target 1; every run's steps are in [${path.basename(runLink)}](${runLink}).`),
     '',
-    `Highest rate each kept up with (≥ 95 % answered, < 1 % errors), whatever its p99: bare ` +
-      `${results.capacity.bare}/s, summa ${results.capacity.summa}/s.`,
-    '',
-    '![Add p99 vs arrival rate](performance-chart.svg)',
-    '',
-    '## Steps',
-    '',
-    '| target | rate/s | ok/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server CPU-ms per 1,000 | client CPU-ms per 1,000 | pass |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...steps.map(
-      (step) =>
-        `| ${step.target} | ${step.rate} | ${step.throughputPerS} | ${step.latency.p50Ms} | ${step.latency.p90Ms} | ` +
-        `${step.latency.p99Ms} | ${step.latency.p999Ms} | ${step.latency.maxMs} | ${step.errors}${formatCodes(step.errorsByCode)} | ` +
-        `${step.cpuMsPer1000} | ${step.clientCpuMsPer1000} | ${step.passed ? 'yes' : 'no'} |`,
-    ),
-    '',
-    '### Where summa’s CPU goes (CPU seconds per step)',
-    '',
-    `Idle, summa’s processes use (CPU seconds per second): ${Object.entries(results.summaIdleCpuPerS)
-      .map(([name, value]) => `${name} ${value}`)
-      .join(', ')}; that is included below.`,
-    '',
-    '| rate/s | calculator | relay | aggregator | postgres (for calc / relay / agg / rest) | kafka | event-loop lag p99 ms (calc / relay / agg) | peak RSS MB (calc / relay / agg) | events per batch (commit / produce / apply) |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...steps
-      .filter((step) => step.target === 'summa')
-      .map((step) => {
-        const cpu = step.cpuS
-        const lag = step.eventLoopLagP99Ms ?? {}
-        const rss = step.rssMb ?? {}
-        return (
-          `| ${step.rate} | ${cpu.calculator} | ${cpu.relay} | ${cpu.aggregator} | ${cpu.postgres}${formatSplit(step.postgresCpuS)} | ${cpu.kafka} | ` +
-          `${lag.calculator} / ${lag.relay} / ${lag.aggregator} | ${rss.calculator?.peakRssMb} / ${rss.relay?.peakRssMb} / ${rss.aggregator?.peakRssMb} | ` +
-          `${step.eventsPerBatch?.groupCommits} / ${step.eventsPerBatch?.relayBatches} / ${step.eventsPerBatch?.consumerBatches} |`
-        )
-      }),
-    '',
-    `## End to end at ${endToEnd.rate}/s (half the sustained rate, or of the lowest rate when none passed)`,
-    '',
-    'Probe Adds (one at a time) add 1 while the load’s Adds use multiples of 10^9, so the total modulo 10^9',
-    'shows when a probe became visible in `GET /total`, polled every 5 ms; those polls are the GET /total',
-    'latencies below, measured while the Add load ran.',
-    '',
-    '| what | count | p50 ms | p90 ms | p99 ms | max ms |',
-    '|---|---|---|---|---|---|',
-    latencyRow('Add', endToEnd.add),
-    latencyRow('GET /total', endToEnd.total),
-    latencyRow('Add answered → visible in GET /total', endToEnd.endToEnd.latency),
-    '',
-    `Errors: ${endToEnd.errors}; failed probes: ${endToEnd.endToEnd.failed}. Event-loop lag p99 (ms): ` +
-      Object.entries(endToEnd.eventLoopLagP99Ms)
-        .map(([name, ms]) => `${name} ${ms}`)
-        .join(', '),
-    '',
-    `## Kafka outage of ${outage.outageS} s under ${outage.rate} Adds/s`,
-    '',
-    '| what | value |',
-    '|---|---|',
-    `| backlog in the outbox when the broker came back | ${outage.backlogAtRestart} events |`,
-    `| first publish after the broker process was restarted | ${outage.firstPublishAfterRestartS ?? '?'} s |`,
-    `| drained (events published after the relay's first pass, up to the backlog's last) | ${outage.published} events in ${outage.drainSeconds} s = **${outage.drainRatePerS} events/s** |`,
-    `| Add errors during the whole run (outage included) | ${outage.addErrors} |`,
-    `| Add p99 during the run | ${outage.addLatency.p99Ms} ms |`,
-    '',
+    ...runTables(runs[shown]!),
   ]
   return `${lines.join('\n')}${sections === '' ? '' : `\n${sections.trim()}\n`}`
 }
 
-/**
- * The part of a summa step's CPU that answering Adds took: the calculator and
- * the PostgreSQL backends serving it, without the pipeline behind the outbox.
- * NaN when the step did not record PostgreSQL's split.
- */
-function calculatorShare(step: Step): number {
-  const total = Object.values(step.cpuS).reduce((sum, value) => sum + value, 0)
-  const postgres = step.postgresCpuS?.calculator
-  if (postgres === undefined || total <= 0) return NaN
-  return ((step.cpuS.calculator ?? 0) + postgres) / total
+/** The targets over every run, the figures kept for information, and a line per run. */
+function results({ runs }: BenchRuns): string[] {
+  const measured = targets.map((target) => runs.map((run) => target.measure(run)))
+  return [
+    '## Results',
+    '',
+    (runs.length === 1 ? '' : 'Each figure for every run, in run order, then their median. ') +
+      `A target is met only when every run meets it; (k of ${runs.length}) counts the runs that met it.`,
+    '',
+    `| target | what | ${runs.length === 1 ? 'measured' : 'each run (median)'} | met |`,
+    '|---|---|---|---|',
+    ...targets.map((target, index) => {
+      const each = measured[index]!
+      return `| ${index + 1} | ${target.what} | ${formatSpread(
+        each.map((run) => run.value),
+        target.format,
+      )} | ${verdict(each.map((run) => run.met))} |`
+    }),
+    '',
+    `| for information, not a target | ${runs.length === 1 ? 'measured' : 'each run (median)'} |`,
+    '|---|---|',
+    ...information.map(
+      (figure) =>
+        `| ${figure.what} | ${formatSpread(
+          runs.map((run) => figure.measure(run).value),
+          figure.format,
+        )} |`,
+    ),
+    '',
+    '### Run by run',
+    '',
+    `| run | ${targets.map((_, index) => `target ${index + 1}`).join(' | ')} | targets met |`,
+    `|---|${targets.map(() => '---|').join('')}---|`,
+    ...runs.map((_, run) => {
+      const cells = targets.map((target, index) => {
+        const { value, detail } = measured[index]![run]!
+        return `${Number.isNaN(value) ? '?' : target.format(value)} (${detail})`
+      })
+      const met = targets.flatMap((_, index) => (measured[index]![run]!.met ? [index + 1] : []))
+      return `| ${run + 1} | ${cells.join(' | ')} | ${met.length === 0 ? 'none' : met.join(', ')} |`
+    }),
+    '',
+    'Highest rate each kept up with (≥ 95 % answered, < 1 % errors), whatever its p99: ' +
+      runs
+        .map(
+          (run, index) =>
+            `${runs.length === 1 ? '' : `run ${index + 1}, `}bare ${run.capacity.bare}/s and summa ${run.capacity.summa}/s`,
+        )
+        .join('; ') +
+      '.',
+    '',
+  ]
 }
 
-function latencyRow(name: string, latency: LatencySummary): string {
-  return `| ${name} | ${latency.count} | ${latency.p50Ms} | ${latency.p90Ms} | ${latency.p99Ms} | ${latency.maxMs} |`
-}
-
-function formatSplit(split: Record<string, number> | undefined): string {
-  if (split === undefined) return ''
-  return ` (${[split.calculator, split.relay, split.aggregator, split.rest].map((value) => value ?? '?').join(' / ')})`
-}
-
-function formatCodes(codes: Record<string, number>): string {
-  const entries = Object.entries(codes)
-  return entries.length === 0 ? '' : ` (${entries.map(([code, n]) => `${code} ${n}`).join(', ')})`
+function costSection(
+  { runs }: BenchRuns,
+  baseline: BenchResults | undefined,
+  baselineLink: string,
+  changes: ReturnType<typeof parseCostChanges>,
+): string[] {
+  return [
+    '## What each Add costs, µs of CPU per Add, by component',
+    '',
+    'At the rate target 2 compares at in each run (the highest both kept up with): the CPU seconds of that step divided by the Adds it answered; ' +
+      'the bare server’s per call at the same rate. ' +
+      (baseline === undefined
+        ? `Before: no baseline run (${runFiles.baseline}).`
+        : `Before: [${path.basename(baselineLink)}](${baselineLink}), the run started ${baseline.startedAt}.`) +
+      ' What changed: [bench/cost-changes.md](../bench/cost-changes.md).',
+    '',
+    ...costTable(baseline, runs, changes),
+    '',
+  ]
 }

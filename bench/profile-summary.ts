@@ -14,7 +14,8 @@ interface ProfileNode {
   hitCount?: number
 }
 
-const target = process.argv[2] ?? 'results/tmp/profiles'
+// make bench BENCH_PROFILE=1 writes each run's profiles beside its logs: the first run's by default.
+const target = process.argv[2] ?? 'results/tmp/run-1/profiles'
 const top = Number(process.argv[3] ?? 15)
 const files = target.endsWith('.cpuprofile')
   ? [target]

@@ -3,32 +3,30 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type BenchResults, runFiles } from './bench-results.ts'
-import { benchMinutes, renderPerformanceDoc, staleAnalysis } from './performance-doc.ts'
+import { runFiles } from './bench-results.ts'
+import { renderPerformanceDoc, staleAnalysis } from './performance-doc.ts'
+import { benchMinutes, runSetOf } from './run-set.ts'
 
-// The committed run, the page rendered from it and the docs that quote it must agree: a new run
-// (or an edited section) committed without the rest fails here.
+// The committed runs, the page rendered from them and the docs that quote them must agree: new runs
+// (or an edited section) committed without the rest fail here.
 const root = fileURLToPath(new URL('../', import.meta.url))
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8')
-const run = JSON.parse(read(runFiles.cited)) as BenchResults
+const set = runSetOf(JSON.parse(read(runFiles.cited)), runFiles.cited)
+const rerender = `run node bench/write-doc.ts ${runFiles.cited}`
 
-describe('the committed bench run and docs/PERFORMANCE.md', () => {
-  it('the page and its chart are what `node bench/write-doc.ts docs/performance-run.json` writes', async () => {
-    const { doc, chart } = await renderPerformanceDoc(root, run)
-    assert.equal(read('docs/PERFORMANCE.md'), doc, 'run node bench/write-doc.ts docs/performance-run.json')
-    assert.equal(
-      read('docs/performance-chart.svg'),
-      chart,
-      'run node bench/write-doc.ts docs/performance-run.json',
-    )
+describe('the committed bench runs and docs/PERFORMANCE.md', () => {
+  it(`the page and its chart are what \`node bench/write-doc.ts ${runFiles.cited}\` writes`, async () => {
+    const { doc, chart } = await renderPerformanceDoc(root, set)
+    assert.equal(read('docs/PERFORMANCE.md'), doc, rerender)
+    assert.equal(read('docs/performance-chart.svg'), chart, rerender)
   })
 
-  it('"What limits each target" was written against this run', async () => {
-    assert.equal(await staleAnalysis(root, run), undefined)
+  it('"What limits each target" was written against these runs', async () => {
+    assert.equal(await staleAnalysis(root, set), undefined)
   })
 
-  it('every doc gives make bench the duration of this run, and only that one', () => {
-    const minutes = benchMinutes(run)
+  it('every doc gives make bench the duration of these runs, and only that one', () => {
+    const minutes = benchMinutes(set)
     for (const file of ['Makefile', 'README.md', 'CONTRIBUTING.md', 'bench/running-the-bench.md']) {
       const durations = benchDurations(read(file))
       assert.notEqual(durations.length, 0, `${file} gives no duration for make bench`)
