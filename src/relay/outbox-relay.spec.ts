@@ -125,6 +125,41 @@ describe('OutboxRelay', () => {
     await running
   })
 
+  it('publishes a backlog in passes of up to four batches, moving the cursor once per pass', async () => {
+    const { outbox, producer, clock, relay, stop, running } = relayWith({ batchSize: 2 })
+    await clock.waiting()
+    outbox.add(9)
+    const before = outbox.transactions
+    assert.equal(await relay.publishOnce(), 8, 'four full batches in one pass')
+    assert.equal(outbox.cursor, 8)
+    assert.equal(await relay.publishOnce(), 1)
+    assert.equal(outbox.transactions - before, 2)
+    assert.deepEqual(
+      producer.batches.map((batch) => batch.length),
+      [2, 2, 2, 2, 1],
+    )
+    stop.abort()
+    await running
+  })
+
+  it('rolls back a whole pass when one of its sends fails, and sends its batches again', async () => {
+    const { outbox, producer, clock, relay, stop, running } = relayWith({ batchSize: 2 })
+    await clock.waiting()
+    outbox.add(6)
+    producer.failures = [undefined, new Error('broker down')]
+    await assert.rejects(relay.publishOnce(), /broker down/)
+    assert.equal(outbox.cursor, 0, 'the cursor did not move')
+    assert.equal(await relay.publishOnce(), 6)
+    assert.deepEqual(producer.eventIds(), [
+      ['event-1', 'event-2'],
+      ['event-1', 'event-2'],
+      ['event-3', 'event-4'],
+      ['event-5', 'event-6'],
+    ])
+    stop.abort()
+    await running
+  })
+
   it('backs off on a failed send, leaving the rows pending, and recovers with the backoff reset', async () => {
     const { outbox, producer, clock, relay, metrics, stop, running } = relayWith()
     await clock.waiting()

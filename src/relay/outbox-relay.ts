@@ -6,10 +6,13 @@ import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
-import { lockCursor } from './db/lock-cursor.ts'
+import { lockCursor, type OutboxPosition } from './db/lock-cursor.ts'
 import { moveCursor } from './db/move-cursor.ts'
 import { type OutboxRow, readAfter } from './db/read-after.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
+
+/** Batches one pass may publish before it commits: the backlog goes out in passes of up to this many. */
+const batchesPerPass = 4
 
 export interface OutboxRelayOptions {
   sql: Sql
@@ -84,9 +87,9 @@ export class OutboxRelay {
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0
     while (!signal.aborted) {
-      let published: number
+      let backlog: boolean
       try {
-        published = await this.publishOnce()
+        backlog = (await this.#pass(signal)).backlog
         failures = 0
       } catch (error) {
         failures++
@@ -99,8 +102,8 @@ export class OutboxRelay {
         await this.#sleep(delayMs, signal)
         continue
       }
-      // A full batch means more is probably waiting: go again without sleeping.
-      if (published < this.#options.batchSize) {
+      // A pass that ended on a full batch left more waiting: go again without sleeping.
+      if (!backlog) {
         await this.#waitForWork(signal)
         if (this.#options.lingerMs > 0) await this.#sleep(this.#options.lingerMs, signal)
       }
@@ -112,41 +115,73 @@ export class OutboxRelay {
    * how many events were published (0 also when another relay holds the cursor).
    */
   async publishOnce(): Promise<number> {
-    const { sql, producer, topic, batchSize, metrics } = this.#options
+    return (await this.#pass()).published
+  }
+
+  /**
+   * A pass publishes up to `batchesPerPass` batches while they come full (a
+   * backlog): the next batch is read while the one before is with the broker,
+   * and the cursor moves once, past the last acknowledged, when the pass
+   * commits; stopping ends it after the batch in flight. A failed send rolls the whole pass back; what was acknowledged
+   * before it is sent again (at-least-once, as any re-send).
+   */
+  async #pass(signal?: AbortSignal): Promise<{ published: number; backlog: boolean }> {
+    const { sql, batchSize } = this.#options
     // Cleared before the read so a NOTIFY that arrives during the pass triggers another.
     this.#wakeRequested = false
     return sql.begin(async (tx) => {
       const cursor = await lockCursor(tx)
-      if (cursor === undefined) return 0
-      const rows = await readAfter(tx, cursor, batchSize)
-      if (rows.length === 0) return 0
-      const tracing = this.#options.tracing
-      const spans = tracing === undefined ? undefined : sendSpans(tracing, rows, topic)
-      const stopTimer = metrics.publishSeconds.startTimer()
-      try {
-        await producer.send({
-          messages: rows.map((row, index) => {
-            const span = spans?.[index]
-            const traceparent =
-              span === undefined || tracing === undefined ? row.traceparent : tracing.inject(span)
-            return toMessage(row, topic, traceparent)
-          }),
-        })
-      } catch (error) {
-        for (const span of spans ?? []) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
-          span.end()
+      if (cursor === undefined) return { published: 0, backlog: false }
+      let rows = await readAfter(tx, cursor, batchSize)
+      let published = 0
+      let last: OutboxPosition | undefined
+      for (let batch = 1; rows.length > 0; batch++) {
+        const sending = this.#send(rows)
+        last = positionOf(rows[rows.length - 1]!)
+        const more = rows.length === batchSize
+        const next = more && batch < batchesPerPass ? readAfter(tx, last, batchSize) : undefined
+        // Awaited below; handled here too, so that a send failing first leaves no rejection unhandled.
+        next?.catch(() => {})
+        await sending
+        published += rows.length
+        // Stopping ends the pass at the batch in flight, like a pass of one batch.
+        if (next === undefined || signal?.aborted === true) {
+          await moveCursor(tx, last)
+          return { published, backlog: more }
         }
-        throw error
+        rows = await next
       }
-      stopTimer()
-      for (const span of spans ?? []) span.end()
-      const last = rows[rows.length - 1]!
-      await moveCursor(tx, { transactionId: last.transaction_id, outboxId: last.id })
-      metrics.batchSize.observe(rows.length)
-      metrics.published.inc(rows.length)
-      return rows.length
+      if (last !== undefined) await moveCursor(tx, last)
+      return { published, backlog: false }
     })
+  }
+
+  /** Produces one batch (acks=all), with a PRODUCER span per event when tracing. */
+  async #send(rows: OutboxRow[]): Promise<void> {
+    const { producer, topic, metrics } = this.#options
+    const tracing = this.#options.tracing
+    const spans = tracing === undefined ? undefined : sendSpans(tracing, rows, topic)
+    const stopTimer = metrics.publishSeconds.startTimer()
+    try {
+      await producer.send({
+        messages: rows.map((row, index) => {
+          const span = spans?.[index]
+          const traceparent =
+            span === undefined || tracing === undefined ? row.traceparent : tracing.inject(span)
+          return toMessage(row, topic, traceparent)
+        }),
+      })
+    } catch (error) {
+      for (const span of spans ?? []) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        span.end()
+      }
+      throw error
+    }
+    stopTimer()
+    for (const span of spans ?? []) span.end()
+    metrics.batchSize.observe(rows.length)
+    metrics.published.inc(rows.length)
   }
 
   /** Until wake(), the poll interval or the stop signal, whichever comes first. */
@@ -192,6 +227,10 @@ function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Sp
       tracing.extract(row.traceparent),
     ),
   )
+}
+
+function positionOf(row: OutboxRow): OutboxPosition {
+  return { transactionId: row.transaction_id, outboxId: row.id }
 }
 
 // Header keys and the constant content type, made once rather than per message.
