@@ -30,45 +30,58 @@ export class FakeOutbox {
     return this.rows.filter((row) => Number(row.id) > this.cursor).length
   }
 
+  /** A pool whose reserved connections run the statements a relay pass sends. */
   readonly sql = {
-    begin: async <T>(body: (tx: unknown) => Promise<T>): Promise<T> => {
-      this.transactions++
+    reserve: async () => {
       let locked = false
       let moved: number | undefined
-      // lockCursor, readAfter and moveCursor are the only statements a pass sends.
-      const tx = async (strings: TemplateStringsArray, ...values: unknown[]) => {
-        const text = strings.join('?')
+      const failed = false
+      const run = (text: string, values: unknown[]): unknown[] => {
+        if (text.startsWith('begin')) {
+          this.transactions++
+          return []
+        }
+        if (text.startsWith('commit') || text.startsWith('rollback')) {
+          if (text.startsWith('commit') && !failed && moved !== undefined) this.cursor = moved
+          if (locked) this.#cursorLocked = false
+          locked = false
+          moved = undefined
+          return []
+        }
         if (text.includes('from relay_cursor')) {
           if (this.#cursorLocked) return []
           this.#cursorLocked = locked = true
-          return [{ transaction_id: '5', outbox_id: String(this.cursor) }]
+          const cursor = { cursor_transaction_id: '5', cursor_outbox_id: String(this.cursor) }
+          const rows = this.#rowsAfter(this.cursor, values[0] as number)
+          return rows.length === 0 ? [{ ...cursor, id: null }] : rows.map((row) => ({ ...cursor, ...row }))
         }
-        if (text.includes('from outbox')) {
-          const after = Number(values[1])
-          return this.rows
-            .filter((row) => Number(row.id) > after)
-            .slice(0, values[2] as number)
-            .map((row) => ({
-              id: row.id,
-              transaction_id: '5',
-              event_id: row.eventId,
-              message_key: `key-${row.id}`,
-              payload: `{"id":${row.id}}`,
-              traceparent: row.id === '1' ? '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' : null,
-              signature: row.id === '1' ? 'v1=abc' : null,
-            }))
-        }
+        if (text.includes('from outbox')) return this.#rowsAfter(Number(values[1]), values[2] as number)
         moved = Number(values[1])
         return []
       }
-      try {
-        const result = await body(tx)
-        if (moved !== undefined) this.cursor = moved
-        return result
-      } finally {
-        if (locked) this.#cursorLocked = false
+      const statement = (strings: TemplateStringsArray, ...values: unknown[]) => {
+        const result = Promise.resolve().then(() => run(strings.join('?').trim(), values))
+        return Object.assign(result, { execute: () => result })
       }
+      return Object.assign(statement, { release: () => {} })
     },
+  }
+
+  /** Rows after id `after`, as the statements return them. */
+  #rowsAfter(after: number, limit: number) {
+    const rows = this.rows
+      .filter((row) => Number(row.id) > after)
+      .slice(0, limit)
+      .map((row) => ({
+        id: row.id,
+        transaction_id: '5',
+        event_id: row.eventId,
+        message_key: `key-${row.id}`,
+        payload: `{"id":${row.id}}`,
+        traceparent: row.id === '1' ? '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' : null,
+        signature: row.id === '1' ? 'v1=abc' : null,
+      }))
+    return rows
   }
 }
 

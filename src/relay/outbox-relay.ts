@@ -2,13 +2,14 @@ import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
+import { pipelinedTransaction } from '../shared/pipelined-transaction.ts'
 import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
 import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
-import { lockCursor, type OutboxPosition } from './db/lock-cursor.ts'
 import { moveCursor } from './db/move-cursor.ts'
 import { type OutboxRow, readAfter } from './db/read-after.ts'
+import { type OutboxPosition, takeCursor } from './db/take-cursor.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
 
 /** Batches one pass may publish before it commits: the backlog goes out in passes of up to this many. */
@@ -129,15 +130,14 @@ export class OutboxRelay {
     const { sql, batchSize } = this.#options
     // Cleared before the read so a NOTIFY that arrives during the pass triggers another.
     this.#wakeRequested = false
-    return sql.begin(async (tx) => {
-      const cursor = await lockCursor(tx)
-      if (cursor === undefined) return { published: 0, backlog: false }
-      let rows = await readAfter(tx, cursor, batchSize)
+    return pipelinedTransaction(sql, async (tx) => {
+      const taken = await takeCursor(tx, batchSize)
+      if (taken === undefined) return { value: { published: 0, backlog: false } }
+      let rows = taken.rows
       let published = 0
-      let last: OutboxPosition | undefined
       for (let batch = 1; rows.length > 0; batch++) {
         const sending = this.#send(rows)
-        last = positionOf(rows[rows.length - 1]!)
+        const last = positionOf(rows[rows.length - 1]!)
         const more = rows.length === batchSize
         const next = more && batch < batchesPerPass ? readAfter(tx, last, batchSize) : undefined
         // Awaited below; handled here too, so that a send failing first leaves no rejection unhandled.
@@ -146,13 +146,13 @@ export class OutboxRelay {
         published += rows.length
         // Stopping ends the pass at the batch in flight, like a pass of one batch.
         if (next === undefined || signal?.aborted === true) {
-          await moveCursor(tx, last)
-          return { published, backlog: more }
+          return { value: { published, backlog: more }, last: [moveCursor(tx, last)] }
         }
         rows = await next
+        // Every batch of the pass was full and the next read came back empty.
+        if (rows.length === 0) return { value: { published, backlog: false }, last: [moveCursor(tx, last)] }
       }
-      if (last !== undefined) await moveCursor(tx, last)
-      return { published, backlog: false }
+      return { value: { published, backlog: false } }
     })
   }
 

@@ -47,6 +47,10 @@ export async function startRelay(
     applicationName: 'summa-relay',
     // postgres.js waits up to 20 s between attempts; a relay back from an outage must not.
     reconnectBackoffS: 1,
+    // A pass holds the cursor, and with it every relay's publishing, for its whole
+    // transaction: a relay paused mid-pass (SIGSTOP, a frozen VM) loses it after
+    // this, and a standby goes on. Longer than a pass's slowest send (about 10 s).
+    idleInTransactionTimeoutMs: 20_000,
     tls: databaseTlsOf(config),
   })
   lifecycle.defer('postgres', () => sql.end({ timeout: 5 }))

@@ -12,7 +12,7 @@ export interface DatabaseOptions {
   connectTimeoutS?: number
   /**
    * Server-side limit on a transaction left idle, e.g. by a process whose host
-   * vanished mid-transaction: its row locks (claimed outbox rows, partition
+   * vanished mid-transaction: its row locks (the relay's cursor, partition
    * rows) are released after this instead of after TCP keepalive gives up.
    */
   idleInTransactionTimeoutMs?: number

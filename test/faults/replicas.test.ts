@@ -237,7 +237,7 @@ async function auditIds(files: string[]): Promise<{ lines: number; ids: Set<stri
 function table(rows: Row[]): string {
   const seconds = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`)
   return (
-    '| scenario | faults injected | requests | sends | duplicate sends | lost | duplicated | phantom | partitions applied again after | claimed rows published after | Add OK after the fault ended | same total on every aggregator |\n' +
+    '| scenario | faults injected | requests | sends | duplicate sends | lost | duplicated | phantom | partitions applied again after | rows written before applied after | Add OK after the fault ended | same total on every aggregator |\n' +
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n' +
     rows
       .map(

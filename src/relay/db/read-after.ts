@@ -1,5 +1,5 @@
-import type { TransactionSql } from 'postgres'
-import type { OutboxPosition } from './lock-cursor.ts'
+import type { Statements } from '../../shared/pipelined-transaction.ts'
+import type { OutboxPosition } from './take-cursor.ts'
 
 export interface OutboxRow {
   id: string
@@ -21,7 +21,7 @@ export interface OutboxRow {
  * transaction took an id early and committed late (it is read once it commits).
  * One index range scan (outbox_position); nothing is written to the rows.
  */
-export function readAfter(tx: TransactionSql, after: OutboxPosition, limit: number): Promise<OutboxRow[]> {
+export function readAfter(tx: Statements, after: OutboxPosition, limit: number): Promise<OutboxRow[]> {
   return tx<OutboxRow[]>`
     select id, transaction_id::text, event_id, message_key, payload, traceparent, signature
     from outbox
