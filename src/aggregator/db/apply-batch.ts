@@ -1,6 +1,7 @@
 import { type AppliedEvent, type AppliedEventRow, toAppliedEvent } from '../../shared/audit/applied-event.ts'
 import type { Sql } from '../../shared/db.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
+import { pipelinedTransaction } from '../../shared/pipelined-transaction.ts'
 import type { SumEvent } from '../../shared/sum-event.ts'
 import { type Conflict, findConflicts } from './find-conflicts.ts'
 import { type StoredDeadLetter, storeDeadLetters } from './store-dead-letters.ts'
@@ -73,7 +74,9 @@ async function applyInTransaction(
   deadLetters: StoredDeadLetter[],
 ): Promise<ApplyResult> {
   const partitions = [...new Set(records.map((record) => record.partition))].sort((a, b) => a - b)
-  return sql.begin(async (tx) => {
+  // BEGIN goes out with the first two statements, and the totals' update with the COMMIT
+  // (src/shared/pipelined-transaction.ts): three round trips a batch.
+  return pipelinedTransaction(sql, async (tx) => {
     // Both statements go out together once prepared on this connection (the
     // driver pipelines queries issued without waiting); they run in order.
     const [, locked] = await Promise.all([
@@ -145,9 +148,10 @@ async function applyInTransaction(
       entry.applied++
       delta += BigInt(row.sum)
     }
+    const last: Array<Promise<unknown>> = []
     if (perPartition.size > 0) {
       const rows = [...perPartition.entries()]
-      await tx`
+      const update = tx`
         update partition_totals as t set
           subtotal = t.subtotal + d.delta,
           next_offset = d.next_offset,
@@ -164,14 +168,18 @@ async function applyInTransaction(
           ${rows.map(([, entry]) => entry.poison)}::int8[]
         ) as d(partition, delta, next_offset, applied, duplicates, poison)
         where t.topic = ${topic} and t.partition = d.partition`
+      last.push(update.execute())
     }
     return {
-      applied: inserted.map(toAppliedEvent),
-      duplicates: events.length - inserted.length,
-      stale: records.length - fresh.length,
-      poison: fresh.length - events.length,
-      delta,
-      conflicts: [],
+      value: {
+        applied: inserted.map(toAppliedEvent),
+        duplicates: events.length - inserted.length,
+        stale: records.length - fresh.length,
+        poison: fresh.length - events.length,
+        delta,
+        conflicts: [],
+      },
+      last,
     }
   })
 }

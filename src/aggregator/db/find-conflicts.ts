@@ -1,4 +1,4 @@
-import type { TransactionSql } from 'postgres'
+import type { Statements } from '../../shared/pipelined-transaction.ts'
 import type { ConsumedRecord } from './apply-batch.ts'
 
 /** A record that claims an applied event's id (or request) with other content, and why. */
@@ -18,7 +18,7 @@ export interface Conflict {
  *   id: the same acceptance re-minted under a new id would count twice.
  * Runs after the insert: a clash inside one batch is caught too.
  */
-export async function findConflicts(tx: TransactionSql, events: ConsumedRecord[]): Promise<Conflict[]> {
+export async function findConflicts(tx: Statements, events: ConsumedRecord[]): Promise<Conflict[]> {
   const rows = await tx<
     {
       ord: string

@@ -1,4 +1,4 @@
-import type { TransactionSql } from 'postgres'
+import type { Statements } from '../../shared/pipelined-transaction.ts'
 
 /** A dead letter the dead-letter topic refused, kept in PostgreSQL instead (dead_letters). */
 export interface StoredDeadLetter {
@@ -20,7 +20,7 @@ export interface StoredDeadLetter {
  * record stored before (re-read after a rebalance) is not stored twice.
  */
 export async function storeDeadLetters(
-  tx: TransactionSql,
+  tx: Statements,
   topic: string,
   letters: StoredDeadLetter[],
 ): Promise<void> {
