@@ -68,7 +68,8 @@ export const replicaScenarios: ReplicaScenario[] = [
   },
   {
     name: 'kill -9 one relay of two',
-    faults: 'SIGKILL of relay-1 under traffic, kept down: relay-2 takes the cursor and publishes from where it stood',
+    faults:
+      'SIGKILL of relay-1 under traffic, kept down: relay-2 takes the cursor and publishes from where it stood',
     inject: async ({ system }) => {
       const at = Date.now()
       await system.of('relay')[0]!.process.crash()
