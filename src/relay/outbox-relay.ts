@@ -1,11 +1,11 @@
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
-import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv, spanKinds, spanStatusError } from '../shared/telemetry/tracing.ts'
 import { claimPending, type OutboxRow } from './db/claim-pending.ts'
 import { markPublished } from './db/mark-published.ts'
 import type { RelayMetrics } from './relay-metrics.ts'
@@ -136,7 +136,7 @@ export class OutboxRelay {
         })
       } catch (error) {
         for (const span of spans ?? []) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+          span.setStatus({ code: spanStatusError, message: String(error) })
           span.end()
         }
         throw error
@@ -182,7 +182,7 @@ function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Sp
     tracing.tracer.startSpan(
       `send ${topic}`,
       {
-        kind: SpanKind.PRODUCER,
+        kind: spanKinds.producer,
         attributes: {
           [semconv.messagingSystem]: 'kafka',
           [semconv.messagingOperationType]: 'send',
