@@ -65,5 +65,5 @@ EXPOSE 9090 8080 8081 8082
 # Node is PID 1 and summa handles SIGTERM and SIGINT itself (src/shared/lifecycle.ts: drain, then
 # exit 143 or 130), so no init is needed; the services spawn no children to reap. The V8 flags are the ones
 # bin/summa gives the services (src/cli/service-runtime.ts; a unit test keeps them equal).
-ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "/app/dist/bin/summa.js"]
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--no-maglev-destroy-on-background", "--v8-pool-size=1", "/app/dist/bin/summa.js"]
 CMD ["help"]

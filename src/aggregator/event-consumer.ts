@@ -1,4 +1,3 @@
-import { SpanStatusCode } from '@opentelemetry/api'
 import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Sql } from '../shared/db.ts'
 import { ErrorCodes, SummaError } from '../shared/errors.ts'
@@ -7,7 +6,7 @@ import type { KafkaConnection } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
 import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
-import type { ActiveTracing } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, spanStatusError } from '../shared/telemetry/tracing.ts'
 import type { AggregatorMetrics } from './aggregator-metrics.ts'
 import { closeConsumer } from './close-consumer.ts'
 import { type ApplyResult, applyBatch, type ConsumedRecord } from './db/apply-batch.ts'
@@ -193,7 +192,7 @@ export class EventConsumer {
       progress.advanced(partitions)
     } catch (error) {
       for (const span of spans ?? []) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        span.setStatus({ code: spanStatusError, message: String(error) })
         span.end()
       }
       throw error

@@ -1,7 +1,7 @@
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { Message } from '@platformatic/kafka'
 import { eventHeaders } from '../shared/sum-event.ts'
-import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv, spanKinds, spanStatusError } from '../shared/telemetry/tracing.ts'
 import type { ApplyResult, ConsumedRecord } from './db/apply-batch.ts'
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
@@ -21,7 +21,7 @@ export function startProcessSpans(
     tracing.tracer.startSpan(
       `process ${topic}`,
       {
-        kind: SpanKind.CONSUMER,
+        kind: spanKinds.consumer,
         attributes: {
           [semconv.messagingSystem]: 'kafka',
           [semconv.messagingOperationType]: 'process',
@@ -50,7 +50,7 @@ export function endProcessSpans(spans: Span[], records: ConsumedRecord[], result
     if (event === null || event === undefined) {
       span.setAttribute('summa.outcome', 'dead_letter')
       span.setStatus({
-        code: SpanStatusCode.ERROR,
+        code: spanStatusError,
         message: 'undecodable record sent to the dead-letter topic',
       })
     } else {

@@ -94,7 +94,7 @@ export async function startAggregator(
 
   const registry = createRegistry('aggregator', true, replica)
   const rateLimit = rateLimitOf(config)
-  const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })
+  const guard = await AccessGuard.create({ mode: accessMode, rateLimit, registry })
   logAccessMode(log, accessMode, rateLimit)
 
   const lag = new ConsumerLag({ admin, sql, topic })

@@ -60,7 +60,7 @@ export async function startCalculator(
   const registry = createRegistry('calculator', true, replicaIdOf(config, 'calculator'))
   const metrics = createCalculatorMetrics(registry)
   const rateLimit = rateLimitOf(config)
-  const guard = new AccessGuard({ mode: accessMode, rateLimit, registry })
+  const guard = await AccessGuard.create({ mode: accessMode, rateLimit, registry })
   logAccessMode(log, accessMode, rateLimit)
   // PostgreSQL down: refuse Adds at once (UNAVAILABLE) instead of queueing them behind it.
   const postgresBreaker = createPostgresBreaker(

@@ -1,4 +1,4 @@
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { Sql } from '../shared/db.ts'
 import type { RawProducer } from '../shared/kafka.ts'
 import type { Logger } from '../shared/logger.ts'
@@ -6,7 +6,7 @@ import { pipelinedTransaction } from '../shared/pipelined-transaction.ts'
 import { retryCause } from '../shared/retry-log.ts'
 import { backoffMs, sleep } from '../shared/sleep.ts'
 import { eventHeaders } from '../shared/sum-event.ts'
-import { type ActiveTracing, semconv } from '../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv, spanKinds, spanStatusError } from '../shared/telemetry/tracing.ts'
 import { moveCursor } from './db/move-cursor.ts'
 import { type OutboxRow, readAfter } from './db/read-after.ts'
 import { type OutboxPosition, takeCursor } from './db/take-cursor.ts'
@@ -173,7 +173,7 @@ export class OutboxRelay {
       })
     } catch (error) {
       for (const span of spans ?? []) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        span.setStatus({ code: spanStatusError, message: String(error) })
         span.end()
       }
       throw error
@@ -213,7 +213,7 @@ function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Sp
     tracing.tracer.startSpan(
       `send ${topic}`,
       {
-        kind: SpanKind.PRODUCER,
+        kind: spanKinds.producer,
         attributes: {
           [semconv.messagingSystem]: 'kafka',
           [semconv.messagingOperationType]: 'send',

@@ -1,4 +1,3 @@
-import { context, trace } from '@opentelemetry/api'
 import { pino } from 'pino'
 import { redactDeep, redactedMask, secretLogPaths } from './redact.ts'
 
@@ -43,10 +42,21 @@ export function createLogger(
   return pino(options, destination ?? pino.destination({ dest: 1, sync: true }))
 }
 
+/** The ids of the active span, if any; set when tracing is turned on (telemetry/tracing-sdk.ts). */
+let activeSpanIds: () => { traceId: string; spanId: string } | undefined = () => undefined
+
+/**
+ * Called by the tracing SDK once it has installed the context manager: the
+ * logger does not import the OpenTelemetry API itself, which a process that
+ * does not trace would load for nothing (no span is ever active there).
+ */
+export function readActiveSpanWith(reader: () => { traceId: string; spanId: string } | undefined): void {
+  activeSpanIds = reader
+}
+
 /** trace_id and span_id of the active span; nothing when tracing is off or no span is active. */
 export function traceFields(): Record<string, string> {
-  const span = trace.getSpan(context.active())
-  if (span === undefined) return {}
-  const { traceId, spanId } = span.spanContext()
-  return { trace_id: traceId, span_id: spanId }
+  const ids = activeSpanIds()
+  if (ids === undefined) return {}
+  return { trace_id: ids.traceId, span_id: ids.spanId }
 }

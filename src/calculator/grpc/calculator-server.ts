@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check'
 import type { AccessGuard } from '../../shared/auth/access-guard.ts'
 import { ErrorCodes, SummaError } from '../../shared/errors.ts'
@@ -17,7 +17,7 @@ import {
   loadCalculatorPackage,
   protoLoaderOptions,
 } from '../../shared/proto.ts'
-import { type ActiveTracing, semconv } from '../../shared/telemetry/tracing.ts'
+import { type ActiveTracing, semconv, spanKinds, spanStatusError } from '../../shared/telemetry/tracing.ts'
 import type { ServerTls } from '../../shared/tls/server-tls.ts'
 import type { AddService } from '../add-service.ts'
 import type { CalculatorMetrics } from '../calculator-metrics.ts'
@@ -143,7 +143,7 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
         if (reason !== undefined) metrics.rejected.inc({ reason })
         if (span !== undefined) {
           span.setAttribute(semconv.rpcGrpcStatusCode, grpcError.code)
-          span.setStatus({ code: SpanStatusCode.ERROR, message: grpc.status[grpcError.code] ?? 'UNKNOWN' })
+          span.setStatus({ code: spanStatusError, message: grpc.status[grpcError.code] ?? 'UNKNOWN' })
           span.end()
         }
         if (grpcError.code === grpc.status.INTERNAL)
@@ -182,8 +182,8 @@ export function createCalculatorServer(options: CalculatorServerOptions): Calcul
           },
           (error: unknown) => reply(error),
         )
-      if (span === undefined) void work()
-      else void context.with(trace.setSpan(context.active(), span), work)
+      if (span === undefined || tracing === undefined) void work()
+      else void tracing.withSpan(span, work)
     },
   } satisfies CalculatorServiceHandlers
   server.addService(withUndecodableRequests(proto.summa.v1.CalculatorService.service), handlers)
@@ -247,7 +247,7 @@ function startServerSpan(
   return tracing.tracer.startSpan(
     `${calculatorServiceName}/Add`,
     {
-      kind: SpanKind.SERVER,
+      kind: spanKinds.server,
       attributes: {
         [semconv.rpcSystem]: 'grpc',
         [semconv.rpcService]: calculatorServiceName,

@@ -19,7 +19,7 @@ describe('AccessGuard', () => {
   it('answers by key, scope and rate, and counts each client under its key id', async () => {
     const adder = createApiKey('adder', ['add'])
     const registry = new Registry()
-    const guard = new AccessGuard({
+    const guard = await AccessGuard.create({
       mode: { kind: 'credentials', keys: parseApiKeyEntries(adder.entry, 'test'), jwt: undefined },
       rateLimit: { perSecond: 1, burst: 1 },
       registry,
@@ -68,7 +68,11 @@ describe('AccessGuard', () => {
       { ...settings, SUMMA_JWT_ISSUER: 'https://idp', SUMMA_JWT_AUDIENCE: 'summa' },
       () => jwks,
     )
-    const guard = new AccessGuard({ mode, rateLimit: { perSecond: 1, burst: 1 }, registry: new Registry() })
+    const guard = await AccessGuard.create({
+      mode,
+      rateLimit: { perSecond: 1, burst: 1 },
+      registry: new Registry(),
+    })
     const token = (subject: string, scope: string) =>
       new SignJWT({ scope })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' })

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client'
 import { ErrorCodes, SummaError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { type ApiKeyEntry, findApiKey, type Scope } from './api-keys.ts'
-import { JwtVerifier, looksLikeJwt } from './jwt-tokens.ts'
+import { createJwtVerifier, type JwtVerifier, looksLikeJwt } from './jwt-tokens.ts'
 import type { AccessMode } from './protected-mode.ts'
 import { TokenBuckets } from './token-bucket.ts'
 
@@ -41,10 +41,25 @@ export class AccessGuard {
   readonly #buckets: TokenBuckets | undefined
   readonly #requests: Counter<'client' | 'outcome'>
 
-  constructor(options: { mode: AccessMode; rateLimit: RateLimit; registry: Registry }) {
+  /** Asynchronous for the JWT verifier, whose library is loaded only when a JWKS is configured (jwt-tokens.ts). */
+  static async create(options: {
+    mode: AccessMode
+    rateLimit: RateLimit
+    registry: Registry
+  }): Promise<AccessGuard> {
+    const mode = options.mode
+    const jwt =
+      mode.kind === 'credentials' && mode.jwt !== undefined ? await createJwtVerifier(mode.jwt) : undefined
+    return new AccessGuard(options, jwt)
+  }
+
+  private constructor(
+    options: { mode: AccessMode; rateLimit: RateLimit; registry: Registry },
+    jwt: JwtVerifier | undefined,
+  ) {
     const mode = options.mode
     this.#keys = mode.kind === 'credentials' ? mode.keys : undefined
-    this.#jwt = mode.kind === 'credentials' && mode.jwt !== undefined ? new JwtVerifier(mode.jwt) : undefined
+    this.#jwt = jwt
     this.#buckets =
       options.rateLimit.perSecond > 0
         ? new TokenBuckets({ perSecond: options.rateLimit.perSecond, burst: options.rateLimit.burst })

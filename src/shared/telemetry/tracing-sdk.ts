@@ -10,6 +10,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
+import { readActiveSpanWith } from '../logger.ts'
 import type { Tracing, TracingOptions } from './tracing.ts'
 
 /** The OpenTelemetry SDK side of tracing.ts, loaded only when tracing is on. */
@@ -40,6 +41,7 @@ export function createSdkTracing(options: TracingOptions): Tracing {
         propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter)
         return carrier.traceparent ?? null
       },
+      withSpan: (span, work) => context.with(trace.setSpan(context.active(), span), work),
     },
     shutdown: () => provider.shutdown(),
   }
@@ -50,10 +52,11 @@ let contextManagerInstalled = false
 /**
  * The active context (read by the log mixin for trace_id/span_id) needs a
  * context manager; it is installed once per process and only when some
- * service enables tracing.
+ * service enables tracing, and the mixin reads spans from then on.
  */
 function installContextManager(): void {
   if (contextManagerInstalled) return
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  readActiveSpanWith(() => trace.getSpan(context.active())?.spanContext())
   contextManagerInstalled = true
 }
