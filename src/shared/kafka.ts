@@ -40,7 +40,7 @@ export interface TopicSpec {
  * The relay's producer: idempotent (the broker drops a retried batch it already
  * has) and acks=all (a batch counts as published only once every in-sync
  * replica has it). Retries are bounded so a send fails in bounded time and the
- * relay can release its claimed rows and back off.
+ * relay can roll its pass back, releasing the cursor, and back off.
  */
 export function createProducer(
   brokers: string[],
