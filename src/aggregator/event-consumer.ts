@@ -117,6 +117,9 @@ export class EventConsumer {
       bootstrapBrokers: brokers,
       autocommit: false,
       maxWaitTime: 250,
+      // At most 1 MiB per fetch (the client's default is 50 MiB): about 2,000 events, one batch's
+      // worth. Catching up a backlog with the default held hundreds of MB of records at once.
+      maxBytes: 1_048_576,
       // Classic protocol, the member's own session timeout (the broker's floor permitting);
       // why not KIP-848 or static membership: docs/RELIABILITY.md, "Replicas".
       sessionTimeout: this.#options.sessionTimeoutMs,
