@@ -8,7 +8,7 @@ import { encodeSumEvent, type SumEvent } from '../src/shared/sum-event.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
 import { migrateBenchDatabase, openBenchSession, startBenchKafka, summaCli } from './bench-session.ts'
 import { startPgCluster } from './pg-cluster.ts'
-import { cpuSeconds, treeCpuSeconds } from './proc-stats.ts'
+import { cpuSeconds, memoryMb, treeCpuSeconds } from './proc-stats.ts'
 
 /**
  * The aggregator's catch-up on its own: a PostgreSQL cluster and a broker of
@@ -16,7 +16,7 @@ import { cpuSeconds, treeCpuSeconds } from './proc-stats.ts'
  * V8 settings). Each round commits APPLY_ROWS signed outbox rows in one
  * transaction, as a backlog, and times the aggregator from the round's start
  * until every event is in the total, with the aggregator's, the relay's and
- * PostgreSQL's CPU time per event.
+ * PostgreSQL's CPU time per event, and both services' peak resident memory.
  *
  *   node bench/apply.ts            # APPLY_ROWS=40000 APPLY_ROUNDS=3
  *   APPLY_PROFILE=1 node bench/apply.ts   # also V8 CPU profiles of both services
@@ -108,7 +108,8 @@ async function applyRounds(): Promise<void> {
     const perEvent = (name: keyof typeof before) => (((after[name] - before[name]) / rows) * 1e6).toFixed(1)
     console.log(
       `round ${round}: ${rows} events applied in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)}/s; ` +
-        `CPU µs per event: aggregator ${perEvent('aggregator')}, relay ${perEvent('relay')}, postgres ${perEvent('postgres')}`,
+        `CPU µs per event: aggregator ${perEvent('aggregator')}, relay ${perEvent('relay')}, postgres ${perEvent('postgres')}; ` +
+        `peak RSS MB: aggregator ${memoryMb(aggregator.pid).peakRssMb}, relay ${memoryMb(relay.pid).peakRssMb}`,
     )
   }
 }
