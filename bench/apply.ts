@@ -6,8 +6,7 @@ import { generateEventKey } from '../src/shared/event-keys.ts'
 import { parseEventKey, signEvent } from '../src/shared/event-signature.ts'
 import { encodeSumEvent, type SumEvent } from '../src/shared/sum-event.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
-import { migrateBenchDatabase, openBenchSession, startBenchKafka, summaCli } from './bench-session.ts'
-import { startPgCluster } from './pg-cluster.ts'
+import { migrateBenchDatabase, openBenchSession, startBenchDependencies, summaCli } from './bench-session.ts'
 import { cpuSeconds, memoryMb, treeCpuSeconds } from './proc-stats.ts'
 
 /**
@@ -33,16 +32,13 @@ const { work, logs } = session
 await session.run(applyRounds)
 
 async function applyRounds(): Promise<void> {
-  const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
-  session.defer(() => pg.stop())
-  const kafka = await startBenchKafka(path.join(work, 'kafka'), ports.kafka, `${logs}/apply-kafka.log`)
-  session.defer(() => kafka.stop(60_000))
+  const { pg, bootstrap } = await startBenchDependencies(session, ports)
   const keyText = generateEventKey()
   const key = parseEventKey(keyText, 'SUMMA_EVENT_SIGNING_KEY')
   const env = {
     ...process.env,
     DATABASE_URL: pg.url,
-    KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${ports.kafka}`,
+    KAFKA_BOOTSTRAP_SERVERS: bootstrap,
     SUMMA_DATA_DIR: path.join(work, 'data'),
     SUMMA_HTTP_PORT: String(ports.http),
     SUMMA_RELAY_HTTP_PORT: String(ports.relayHttp),

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { kafkaAnswers } from '../src/shared/kafka.ts'
 import { BenchProcess, waitFor } from './bench-process.ts'
+import { type PgCluster, startPgCluster } from './pg-cluster.ts'
 
 /** The repository root, where the bench finds scripts/ and dist/ and writes results/. */
 export const benchRoot = fileURLToPath(new URL('../', import.meta.url))
@@ -122,4 +123,23 @@ export async function startBenchKafka(dataDir: string, port: number, logFile: st
 export async function migrateBenchDatabase(env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
   const migrate = new BenchProcess('migrate', process.execPath, [summaCli, 'migrate'], env, logFile)
   if ((await migrate.exited) !== 0) throw new Error(`summa migrate failed; see ${logFile}`)
+}
+
+/**
+ * A PostgreSQL cluster and a broker of the bench's own on `ports`, both stopped when `session`
+ * ends: what the quieter measurements of one service (bench/drain.ts, bench/apply.ts) run against.
+ */
+export async function startBenchDependencies(
+  session: BenchSession,
+  ports: { pg: number; kafka: number },
+): Promise<{ pg: PgCluster; bootstrap: string }> {
+  const pg = startPgCluster(path.join(session.work, 'pg'), ports.pg)
+  session.defer(() => pg.stop())
+  const kafka = await startBenchKafka(
+    path.join(session.work, 'kafka'),
+    ports.kafka,
+    `${session.logs}/kafka.log`,
+  )
+  session.defer(() => kafka.stop(60_000))
+  return { pg, bootstrap: `127.0.0.1:${ports.kafka}` }
 }

@@ -2,9 +2,8 @@ import path from 'node:path'
 import postgres from 'postgres'
 import { serviceNodeFlags } from '../src/cli/service-runtime.ts'
 import { BenchProcess, httpOk, waitFor } from './bench-process.ts'
-import { migrateBenchDatabase, openBenchSession, startBenchKafka, summaCli } from './bench-session.ts'
+import { migrateBenchDatabase, openBenchSession, startBenchDependencies, summaCli } from './bench-session.ts'
 import { measureDrain } from './drain-rate.ts'
-import { startPgCluster } from './pg-cluster.ts'
 import { cpuSeconds } from './proc-stats.ts'
 
 /**
@@ -29,11 +28,7 @@ const { work, logs } = session
 await session.run(drainRounds)
 
 async function drainRounds(): Promise<void> {
-  const pg = startPgCluster(path.join(work, 'pg'), ports.pg)
-  session.defer(() => pg.stop())
-  const bootstrap = `127.0.0.1:${ports.kafka}`
-  const kafka = await startBenchKafka(path.join(work, 'kafka'), ports.kafka, `${logs}/drain-kafka.log`)
-  session.defer(() => kafka.stop(60_000))
+  const { pg, bootstrap } = await startBenchDependencies(session, ports)
 
   const env = {
     ...process.env,
