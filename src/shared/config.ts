@@ -75,9 +75,9 @@ const schema = z.object({
   // Capped so one produce stays under the broker's default 1 MiB record-batch limit per partition.
   SUMMA_RELAY_BATCH_SIZE: positiveInt.max(5000).default(4000),
   SUMMA_RELAY_POLL_INTERVAL_MS: positiveInt.default(1000),
-  SUMMA_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(3),
+  SUMMA_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   SUMMA_AGGREGATOR_BATCH_SIZE: positiveInt.max(50_000).default(2000),
-  SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(0),
+  SUMMA_AGGREGATOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(10),
   SUMMA_AGGREGATOR_STALL_LIMIT_MS: positiveInt.default(60_000),
   SUMMA_ADD_TIMEOUT_MS: positiveInt.default(5000),
   // Connection limits: what a client that connects and then stalls, or a flood of
