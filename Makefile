@@ -27,7 +27,7 @@ help:
 	@echo "make build   compile src/ to dist/ (done by up, test and bench)"
 	@echo "make contracts  regenerate docs/openapi.json and docs/schemas/ from the schemas in code"
 	@echo "make clean   remove local state (database contents, .data) and caches"
-	@echo "make bench  benchmark summa against a bare grpc-js server; three runs; writes docs/PERFORMANCE.md (~22 min)"
+	@echo "make bench  benchmark summa against a bare grpc-js server; three runs; writes docs/PERFORMANCE.md (~19 min)"
 	@echo "make bench-scale  1 and 2 replicas of every service under the same load; writes results/bench-scale.md (~4 min)"
 
 # npm ci installs the pinned Node.js (the 'node' package) next to the other dependencies.
