@@ -44,11 +44,10 @@ export interface OutboxRelayOptions {
 /**
  * Moves outbox rows to Kafka. State machine of one pass:
  *
- *   idle --(NOTIFY | poll timer)--> cursor --(held by another relay)--> idle
- *                                     | (taken)
- *                                  reading --(rows)--> producing --(ack)--> moving the cursor --> commit
- *                                     |                    |
- *                                (no rows): idle      (error): rollback, the cursor stays, back off
+ *   idle --(NOTIFY | poll timer)--> taking the cursor and reading after it --(held by another relay)--> idle
+ *                                     | (rows)                     | (no rows): idle
+ *                                  producing --(ack)--> moving the cursor --> commit
+ *                                     | (error): rollback, the cursor stays, back off
  *
  * and of the loop around the passes (run):
  *
@@ -123,8 +122,9 @@ export class OutboxRelay {
    * A pass publishes up to `batchesPerPass` batches while they come full (a
    * backlog): the next batch is read while the one before is with the broker,
    * and the cursor moves once, past the last acknowledged, when the pass
-   * commits; stopping ends it after the batch in flight. A failed send rolls the whole pass back; what was acknowledged
-   * before it is sent again (at-least-once, as any re-send).
+   * commits; stopping ends it after the batch in flight. A failed send rolls
+   * the whole pass back, and what was acknowledged before it is sent again
+   * (at-least-once, as any re-send).
    */
   async #pass(signal?: AbortSignal): Promise<{ published: number; backlog: boolean }> {
     const { sql, batchSize } = this.#options
