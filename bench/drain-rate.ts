@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres'
+import type { OutboxPosition } from '../src/relay/db/take-cursor.ts'
 import { sleep } from '../src/shared/sleep.ts'
 
 export interface DrainRate {
@@ -8,12 +9,6 @@ export interface DrainRate {
   ratePerS: number
   /** When the relay's first pass after the outage committed. */
   firstPublishAt: Date | null
-}
-
-/** An outbox position: the writing transaction's id and the row id. */
-export interface OutboxPosition {
-  transactionId: string
-  outboxId: string
 }
 
 interface CursorSeen extends OutboxPosition {
