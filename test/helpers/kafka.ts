@@ -132,7 +132,10 @@ export interface ReadRecord {
 /**
  * Reads every record of `topic` from the beginning until `count` have arrived
  * or `timeoutMs` passes, with a throwaway group: an independent view of what
- * is really on the topic.
+ * is really on the topic. Each record once, by its partition and offset: the
+ * group commits nothing, so a rebalance while it reads (a slow, just-started
+ * broker) starts it over from the beginning, and what it then reads again is
+ * the same record, not a duplicate on the topic.
  */
 export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<ReadRecord[]> {
   const consumer = new Consumer({
@@ -144,11 +147,15 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
     maxWaitTime: 200,
   })
   const records: ReadRecord[] = []
+  const seen = new Set<string>()
   let timer: NodeJS.Timeout | undefined
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
     timer = setTimeout(() => stream.close().catch(() => {}), timeoutMs)
     for await (const message of stream) {
+      const position = `${message.partition}:${message.offset}`
+      if (seen.has(position)) continue
+      seen.add(position)
       const headers: Record<string, string> = {}
       const headerList: Array<[string, string]> = []
       for (const [key, value] of message.headers) {
