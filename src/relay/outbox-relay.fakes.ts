@@ -9,7 +9,8 @@ import { eventHeaders } from '../shared/sum-event.ts'
 /**
  * The outbox and its relay cursor: the cursor row is locked by one transaction
  * at a time (SKIP LOCKED: others see none), and moving it applies on commit.
- * Every row added is committed, so the watermark never holds any back.
+ * Every row added is committed; while holdBack() lasts, those added after it
+ * wait behind the watermark, as behind an older transaction still running.
  */
 export class FakeOutbox {
   readonly rows: Array<{ id: string; eventId: string }> = []
@@ -18,6 +19,17 @@ export class FakeOutbox {
   cursor = 0
   #cursorLocked = false
   #nextId = 1
+  /** Rows from this id on are held back; undefined when none is. */
+  #watermark: number | undefined
+
+  holdBack(): void {
+    this.#watermark = this.#nextId
+  }
+
+  /** The transaction holding the rows back ended (and sent no NOTIFY). */
+  endHold(): void {
+    this.#watermark = undefined
+  }
 
   add(count: number): void {
     for (let i = 0; i < count; i++) {
@@ -51,7 +63,12 @@ export class FakeOutbox {
         if (text.includes('from relay_cursor')) {
           if (this.#cursorLocked) return []
           this.#cursorLocked = locked = true
-          const cursor = { cursor_transaction_id: '5', cursor_outbox_id: String(this.cursor) }
+          const heldBack = this.#watermark !== undefined && this.#nextId > this.#watermark
+          const cursor = {
+            cursor_transaction_id: '5',
+            cursor_outbox_id: String(this.cursor),
+            held_back: heldBack,
+          }
           const rows = this.#rowsAfter(this.cursor, values[0] as number)
           return rows.length === 0 ? [{ ...cursor, id: null }] : rows.map((row) => ({ ...cursor, ...row }))
         }
@@ -69,8 +86,9 @@ export class FakeOutbox {
 
   /** Rows after id `after`, as the statements return them. */
   #rowsAfter(after: number, limit: number) {
+    const watermark = this.#watermark ?? Number.POSITIVE_INFINITY
     const rows = this.rows
-      .filter((row) => Number(row.id) > after)
+      .filter((row) => Number(row.id) > after && Number(row.id) < watermark)
       .slice(0, limit)
       .map((row) => ({
         id: row.id,

@@ -83,6 +83,38 @@ describe('OutboxRelay', () => {
     await running
   })
 
+  it('looks again soon while rows wait behind the watermark, backing off to the poll interval', async () => {
+    const { outbox, producer, clock, relay, stop, running } = relayWith()
+    await clock.waiting()
+    outbox.add(1)
+    outbox.holdBack() // an older transaction still runs: rows committed after it wait
+    outbox.add(2)
+    relay.wake()
+    ;(await clock.waiting()).end() // the linger
+    const waits = []
+    for (let i = 0; i < 8; i++) {
+      const wait = await clock.waiting()
+      waits.push(wait.ms)
+      wait.end()
+      ;(await clock.waiting()).end() // the linger
+    }
+    assert.deepEqual(waits, [20, 40, 80, 160, 320, 640, 1000, 1000], 'doubling, up to the poll interval')
+    assert.deepEqual(producer.eventIds(), [['event-1']], 'nothing passes the watermark')
+    outbox.endHold() // with no NOTIFY: the transaction holding them never wrote to the outbox
+    ;(await clock.waiting()).end()
+    ;(await clock.waiting()).end() // the linger
+    const idle = await clock.waiting()
+    assert.equal(idle.ms, pollIntervalMs, 'nothing held: back to the poll interval')
+    assert.deepEqual(producer.eventIds(), [['event-1'], ['event-2', 'event-3']])
+    outbox.holdBack()
+    outbox.add(1)
+    idle.end()
+    ;(await clock.waiting()).end() // the linger
+    assert.equal((await clock.waiting()).ms, 20, 'a new hold starts from the shortest wait again')
+    stop.abort()
+    await running
+  })
+
   it('takes a notify that arrives during a pass as a reason for another, without idling', async () => {
     const { outbox, producer, clock, relay, stop, running } = relayWith()
     await clock.waiting()

@@ -15,6 +15,14 @@ import type { RelayMetrics } from './relay-metrics.ts'
 /** Batches one pass may publish before it commits: the backlog goes out in passes of up to this many. */
 const batchesPerPass = 4
 
+/**
+ * The first wait after a pass that left rows behind the watermark; it doubles
+ * while they stay there, up to the poll period. The transaction holding them
+ * may be anyone's on the server and send no NOTIFY when it ends: without this,
+ * its end would reach Kafka only at the next poll.
+ */
+const heldBackFirstWaitMs = 20
+
 export interface OutboxRelayOptions {
   sql: Sql
   producer: RawProducer
@@ -52,6 +60,8 @@ export interface OutboxRelayOptions {
  * and of the loop around the passes (run):
  *
  *   passing --(no full batch)--> idle --(wake | poll timer | stop)--> lingering (lingerMs) --> passing
+ *      |  |  \--(rows held behind the watermark)--> held back --(wake | 20 ms, doubling up to the poll
+ *      |  |                                             period while they stay held | stop)--> lingering
  *      |  \--(a full batch: backlog)--> passing, without waiting
  *      \--(a pass failed)--> backing off (exponential, jittered) --> passing
  *
@@ -86,10 +96,11 @@ export class OutboxRelay {
   /** Runs passes until `signal` aborts; the passes in progress always complete. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0
+    let heldBackWaitMs = heldBackFirstWaitMs
     while (!signal.aborted) {
-      let backlog: boolean
+      let pass: PassOutcome
       try {
-        backlog = (await this.#pass(signal)).backlog
+        pass = await this.#pass(signal)
         failures = 0
       } catch (error) {
         failures++
@@ -103,10 +114,16 @@ export class OutboxRelay {
         continue
       }
       // A pass that ended on a full batch left more waiting: go again without sleeping.
-      if (!backlog) {
-        await this.#waitForWork(signal)
-        if (this.#options.lingerMs > 0) await this.#sleep(this.#options.lingerMs, signal)
+      if (pass.backlog) continue
+      const { pollIntervalMs, lingerMs } = this.#options
+      if (pass.heldBack) {
+        await this.#waitForWork(signal, Math.min(heldBackWaitMs, pollIntervalMs))
+        heldBackWaitMs *= 2
+      } else {
+        await this.#waitForWork(signal, pollIntervalMs)
+        heldBackWaitMs = heldBackFirstWaitMs
       }
+      if (lingerMs > 0) await this.#sleep(lingerMs, signal)
     }
   }
 
@@ -126,13 +143,14 @@ export class OutboxRelay {
    * the whole pass back, and what was acknowledged before it is sent again
    * (at-least-once, as any re-send).
    */
-  async #pass(signal?: AbortSignal): Promise<{ published: number; backlog: boolean }> {
+  async #pass(signal?: AbortSignal): Promise<PassOutcome> {
     const { sql, batchSize } = this.#options
     // Cleared before the read so a NOTIFY that arrives during the pass triggers another.
     this.#wakeRequested = false
     return pipelinedTransaction(sql, async (tx) => {
       const taken = await takeCursor(tx, batchSize)
-      if (taken === undefined) return { value: { published: 0, backlog: false } }
+      if (taken === undefined) return { value: { published: 0, backlog: false, heldBack: false } }
+      const { heldBack } = taken
       let rows = taken.rows
       let published = 0
       for (let batch = 1; rows.length > 0; batch++) {
@@ -146,13 +164,15 @@ export class OutboxRelay {
         published += rows.length
         // Stopping ends the pass at the batch in flight, like a pass of one batch.
         if (next === undefined || signal?.aborted === true) {
-          return { value: { published, backlog: more }, last: [moveCursor(tx, last)] }
+          return { value: { published, backlog: more, heldBack }, last: [moveCursor(tx, last)] }
         }
         rows = await next
         // Every batch of the pass was full and the next read came back empty.
-        if (rows.length === 0) return { value: { published, backlog: false }, last: [moveCursor(tx, last)] }
+        if (rows.length === 0) {
+          return { value: { published, backlog: false, heldBack }, last: [moveCursor(tx, last)] }
+        }
       }
-      return { value: { published, backlog: false } }
+      return { value: { published, backlog: false, heldBack } }
     })
   }
 
@@ -184,8 +204,8 @@ export class OutboxRelay {
     metrics.published.inc(rows.length)
   }
 
-  /** Until wake(), the poll interval or the stop signal, whichever comes first. */
-  async #waitForWork(signal: AbortSignal): Promise<void> {
+  /** Until wake(), `ms` or the stop signal, whichever comes first. */
+  async #waitForWork(signal: AbortSignal, ms: number): Promise<void> {
     if (this.#wakeRequested || signal.aborted) return
     // One controller per wait, aborted by wake() or by the stop signal: the
     // sleep's timer is cleared either way, so no timer outlives its wait.
@@ -194,7 +214,7 @@ export class OutboxRelay {
     signal.addEventListener('abort', stop, { once: true })
     this.#wakeWaiter = stop
     try {
-      await this.#sleep(this.#options.pollIntervalMs, woken.signal)
+      await this.#sleep(ms, woken.signal)
     } finally {
       signal.removeEventListener('abort', stop)
       this.#wakeWaiter = undefined
@@ -227,6 +247,14 @@ function sendSpans(tracing: ActiveTracing, rows: OutboxRow[], topic: string): Sp
       tracing.extract(row.traceparent),
     ),
   )
+}
+
+interface PassOutcome {
+  published: number
+  /** It ended on a full batch: more rows are waiting. */
+  backlog: boolean
+  /** Committed rows were left behind the watermark (db/take-cursor.ts). */
+  heldBack: boolean
 }
 
 function positionOf(row: OutboxRow): OutboxPosition {
