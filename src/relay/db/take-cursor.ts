@@ -25,9 +25,9 @@ export interface TakenCursor {
  * once and waits for its next turn instead of queueing behind a pass. Holding
  * the row until commit is what lets only one relay publish at a time.
  *
- * Rows at or above the watermark are never behind the cursor (it only moves
- * past rows below it, and the watermark only rises), so whether any is there
- * is one descent of outbox_position, whatever the backlog.
+ * Rows at or above the watermark all lie after the cursor (it only moves past
+ * rows below the watermark, and the watermark only rises), so whether any is
+ * held is one descent of outbox_position, whatever the backlog.
  */
 export async function takeCursor(tx: Statements, limit: number): Promise<TakenCursor | undefined> {
   const found = await tx<
