@@ -83,7 +83,7 @@ describe('OutboxRelay', () => {
     await running
   })
 
-  it('looks again soon while rows wait behind the watermark, backing off to the poll interval', async () => {
+  it('looks again soon while rows wait behind the watermark, backing off to 250 ms', async () => {
     const { outbox, producer, clock, relay, stop, running } = relayWith()
     await clock.waiting()
     outbox.add(1)
@@ -98,7 +98,7 @@ describe('OutboxRelay', () => {
       wait.end()
       ;(await clock.waiting()).end() // the linger
     }
-    assert.deepEqual(waits, [20, 40, 80, 160, 320, 640, 1000, 1000], 'doubling, up to the poll interval')
+    assert.deepEqual(waits, [20, 40, 80, 160, 250, 250, 250, 250], 'doubling, up to 250 ms')
     assert.deepEqual(producer.eventIds(), [['event-1']], 'nothing passes the watermark')
     outbox.endHold() // with no NOTIFY: the transaction holding them never wrote to the outbox
     ;(await clock.waiting()).end()

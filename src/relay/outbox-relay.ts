@@ -16,12 +16,14 @@ import type { RelayMetrics } from './relay-metrics.ts'
 const batchesPerPass = 4
 
 /**
- * The first wait after a pass that left rows behind the watermark; it doubles
- * while they stay there, up to the poll period. The transaction holding them
- * may be anyone's on the server and send no NOTIFY when it ends: without this,
- * its end would reach Kafka only at the next poll.
+ * The waits after a pass that left rows behind the watermark: the first, then
+ * doubling while they stay there, up to the longest (or the poll period, if
+ * shorter). The transaction holding them may be anyone's on the server and
+ * send no NOTIFY when it ends: without this, its end would reach Kafka only at
+ * the next poll. Each look takes the cursor, a commit with a WAL flush, so a
+ * hold of minutes costs four of them a second rather than fifty.
  */
-const heldBackFirstWaitMs = 20
+const heldBackWaitsMs = { first: 20, longest: 250 }
 
 export interface OutboxRelayOptions {
   sql: Sql
@@ -60,8 +62,8 @@ export interface OutboxRelayOptions {
  * and of the loop around the passes (run):
  *
  *   passing --(no full batch)--> idle --(wake | poll timer | stop)--> lingering (lingerMs) --> passing
- *      |  |  \--(rows held behind the watermark)--> held back --(wake | 20 ms, doubling up to the poll
- *      |  |                                             period while they stay held | stop)--> lingering
+ *      |  |  \--(rows held behind the watermark)--> held back --(wake | 20 ms, doubling up to 250 ms
+ *      |  |                                             while they stay held | stop)--> lingering
  *      |  \--(a full batch: backlog)--> passing, without waiting
  *      \--(a pass failed)--> backing off (exponential, jittered) --> passing
  *
@@ -96,7 +98,7 @@ export class OutboxRelay {
   /** Runs passes until `signal` aborts; the passes in progress always complete. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0
-    let heldBackWaitMs = heldBackFirstWaitMs
+    let heldBackWaitMs = heldBackWaitsMs.first
     while (!signal.aborted) {
       let pass: PassOutcome
       try {
@@ -118,10 +120,10 @@ export class OutboxRelay {
       const { pollIntervalMs, lingerMs } = this.#options
       if (pass.heldBack) {
         await this.#waitForWork(signal, Math.min(heldBackWaitMs, pollIntervalMs))
-        heldBackWaitMs *= 2
+        heldBackWaitMs = Math.min(heldBackWaitMs * 2, heldBackWaitsMs.longest)
       } else {
         await this.#waitForWork(signal, pollIntervalMs)
-        heldBackWaitMs = heldBackFirstWaitMs
+        heldBackWaitMs = heldBackWaitsMs.first
       }
       if (lingerMs > 0) await this.#sleep(lingerMs, signal)
     }
