@@ -6,6 +6,7 @@ import { createSql } from '../../src/shared/db.ts'
 import { SummaError } from '../../src/shared/errors.ts'
 import { defer } from '../helpers/cleanup.ts'
 import { createTestDatabase } from '../helpers/database.ts'
+import { eventually } from '../helpers/eventually.ts'
 
 /**
  * A transaction whose connection dies, as when PostgreSQL crashes or restarts.
@@ -63,4 +64,58 @@ describe('a transaction whose connection is lost', () => {
       assert.equal(row?.answer, 42)
     })
   }
+})
+
+/**
+ * A reserve() waiting for the pool's only connection when the server closes
+ * that connection, as a PostgreSQL restart does to every connection. postgres.js
+ * 3.4.9 hands the waiting reserve to the reconnect as its first query and then
+ * drops it once the connection opens: the promise never settles, and the
+ * transaction built on it (a relay pass, an aggregator batch) hangs for good,
+ * with its records held (porsager/postgres#1195). patches/ queues it again.
+ */
+describe('a reserve() waiting when the connection is lost', () => {
+  it('gets the reconnected connection instead of waiting forever', async (t) => {
+    const db = await createTestDatabase(t)
+    const applicationName = 'summa-test-reserve'
+    const sql = createSql({ url: db.url, poolSize: 1, applicationName })
+    defer(t, () => sql.end({ timeout: 5 }))
+    const killer = postgres(db.url, { max: 1, onnotice: () => {} })
+    defer(t, () => killer.end({ timeout: 5 }))
+
+    // The only connection is busy, so the reserve queues behind it.
+    const busy = sql`select pg_sleep(30)`.then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    const pid = await eventually(async () => {
+      const [row] = await killer<{ pid: number }[]>`
+        select pid from pg_stat_activity
+        where application_name = ${applicationName} and state = 'active' and query like '%pg_sleep%'`
+      assert.ok(row, 'the busy statement is running')
+      return row.pid
+    })
+    const reserving = sql.reserve()
+    await killer`select pg_terminate_backend(${pid})`
+    assert.equal(SummaError.from(await busy).canRetry, true, 'the statement in flight fails as retriable')
+
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      reserving.then(() => 'reserved'),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('still waiting after 15 s'), 15_000)
+      }),
+    ])
+    clearTimeout(timer)
+    assert.equal(outcome, 'reserved')
+    const reserved = await reserving
+    try {
+      const [row] = await reserved<{ answer: number }[]>`select 42 as answer`
+      assert.equal(row?.answer, 42)
+    } finally {
+      reserved.release()
+    }
+    const [row] = await sql<{ answer: number }[]>`select 7 as answer`
+    assert.equal(row?.answer, 7, 'the pool goes on after the release')
+  })
 })
