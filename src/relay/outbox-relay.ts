@@ -149,10 +149,11 @@ export class OutboxRelay {
     const { sql, batchSize } = this.#options
     // Cleared before the read so a NOTIFY that arrives during the pass triggers another.
     this.#wakeRequested = false
-    return pipelinedTransaction(sql, async (tx) => {
+    let heldBack = false
+    const { published, backlog } = await pipelinedTransaction(sql, async (tx) => {
       const taken = await takeCursor(tx, batchSize)
-      if (taken === undefined) return { value: { published: 0, backlog: false, heldBack: false } }
-      const { heldBack } = taken
+      if (taken === undefined) return { value: { published: 0, backlog: false } }
+      heldBack = taken.heldBack
       let rows = taken.rows
       let published = 0
       for (let batch = 1; rows.length > 0; batch++) {
@@ -166,16 +167,15 @@ export class OutboxRelay {
         published += rows.length
         // Stopping ends the pass at the batch in flight, like a pass of one batch.
         if (next === undefined || signal?.aborted === true) {
-          return { value: { published, backlog: more, heldBack }, last: [moveCursor(tx, last)] }
+          return { value: { published, backlog: more }, last: [moveCursor(tx, last)] }
         }
         rows = await next
         // Every batch of the pass was full and the next read came back empty.
-        if (rows.length === 0) {
-          return { value: { published, backlog: false, heldBack }, last: [moveCursor(tx, last)] }
-        }
+        if (rows.length === 0) return { value: { published, backlog: false }, last: [moveCursor(tx, last)] }
       }
-      return { value: { published, backlog: false, heldBack } }
+      return { value: { published, backlog: false } }
     })
+    return { published, backlog, heldBack }
   }
 
   /** Produces one batch (acks=all), with a PRODUCER span per event when tracing. */

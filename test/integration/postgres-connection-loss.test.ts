@@ -99,14 +99,10 @@ describe('a reserve() waiting when the connection is lost', () => {
     await killer`select pg_terminate_backend(${pid})`
     assert.equal(SummaError.from(await busy).canRetry, true, 'the statement in flight fails as retriable')
 
-    let timer: NodeJS.Timeout | undefined
     const outcome = await Promise.race([
       reserving.then(() => 'reserved'),
-      new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve('still waiting after 15 s'), 15_000)
-      }),
+      delay(15_000, 'still waiting after 15 s', { ref: false }),
     ])
-    clearTimeout(timer)
     assert.equal(outcome, 'reserved')
     const reserved = await reserving
     try {

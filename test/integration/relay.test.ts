@@ -76,6 +76,33 @@ async function publishAll(relay: OutboxRelay, expected: number): Promise<void> {
   })
 }
 
+/**
+ * Opens a transaction, runs `first` in it and keeps it open until `end()`, or
+ * until the test ends: the watermark is the whole server's, so a transaction
+ * left open would hold back the relays of every other test file.
+ */
+async function holdTransaction<T>(
+  t: { after: (fn: () => unknown) => void },
+  sql: Sql,
+  first: (tx: Sql) => Promise<T>,
+): Promise<{ value: T; end: () => Promise<void> }> {
+  let release: () => void = () => {}
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let started: (value: T) => void = () => {}
+  const value = new Promise<T>((resolve) => (started = resolve))
+  const transaction = sql.begin(async (tx) => {
+    started(await first(tx as unknown as Sql))
+    await released
+  })
+  const end = async (): Promise<void> => {
+    release()
+    await transaction
+  }
+  // A failing `first` fails the test through the race, not again in its cleanup.
+  defer(t, () => end().catch(() => {}))
+  return { value: await Promise.race([value, transaction.then(() => value)]), end }
+}
+
 describe('outbox relay', () => {
   it('publishes a row whose transaction commits after rows with higher ids', async (t) => {
     const system = await createTestSystem(t)
@@ -83,21 +110,15 @@ describe('outbox relay', () => {
     const relay = relayFor(t, sql, system.topic)
 
     // The long transaction takes its id first, then stays open.
-    let releaseLong: () => void = () => {}
-    let longId = ''
-    const longTransaction = sql.begin(async (tx) => {
-      longId = await insertEvent(tx as unknown as Sql)
-      await new Promise<void>((resolve) => (releaseLong = resolve))
-    })
-    await eventually(() => assert.notEqual(longId, ''))
+    const long = await holdTransaction(t, sql, (tx) => insertEvent(tx))
+    const longId = long.value
     const shortIds = []
     for (let i = 0; i < 20; i++) shortIds.push(await insertEvent(sql))
 
     // Every row waits behind the open transaction, which could still commit
     // below them: the watermark holds the relay back rather than let it pass one.
     assert.equal(await relay.publishOnce(), 0, 'the uncommitted row is invisible, and nothing passes it')
-    releaseLong()
-    await longTransaction
+    await long.end()
     await publishAll(relay, 21)
     assert.equal(await relay.publishOnce(), 0)
 
@@ -111,18 +132,7 @@ describe('outbox relay', () => {
     const system = await createTestSystem(t)
     const { sql } = system.db
     // Holds an xid, as any write elsewhere on the server would; its end notifies no relay.
-    let endUnrelated: () => void = () => {}
-    let holding = false
-    const unrelated = sql.begin(async (tx) => {
-      await tx`select pg_current_xact_id()`
-      holding = true
-      await new Promise<void>((resolve) => (endUnrelated = resolve))
-    })
-    defer(t, async () => {
-      endUnrelated() // the watermark is the whole server's: never leave it held for other tests
-      await unrelated
-    })
-    await eventually(() => assert.ok(holding))
+    const unrelated = await holdTransaction(t, sql, (tx) => tx`select pg_current_xact_id()`)
     const id = await insertEvent(sql)
 
     // No wake() (nothing listens here) and a poll period far beyond the test: only the relay's
@@ -143,8 +153,7 @@ describe('outbox relay', () => {
     })
     await eventually(() => assert.ok(waits.includes(20), `waits so far: ${waits.join(', ')}`))
     assert.equal(await pendingEvents(sql), 1, 'held while the older transaction runs')
-    endUnrelated()
-    await unrelated
+    await unrelated.end()
     // Within the wait, so not by the poll.
     await eventually(async () => assert.equal(await pendingEvents(sql), 0))
     const [record] = await readTopic(system.topic, 1)
