@@ -6,6 +6,7 @@ import {
   ConfigSources,
   Consumer,
   IncrementalAlterConfigOperationTypes,
+  ListOffsetTimestamps,
   MessagesStreamModes,
 } from '@platformatic/kafka'
 import type { KafkaSasl } from '../../src/shared/config.ts'
@@ -238,6 +239,35 @@ export async function deleteTopic(topic: string): Promise<void> {
   const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
   try {
     await admin.deleteTopics({ topics: [topic] })
+  } finally {
+    await admin.close()
+  }
+}
+
+/**
+ * How many records `topic` holds: the sum of its partitions' end offsets (the
+ * relay's producer is idempotent, not transactional, so every offset is a
+ * record). Says "nothing was published twice" without reading for a while to
+ * see whether more records turn up.
+ */
+export async function topicRecordCount(topic: string): Promise<number> {
+  const admin = createAdmin([kafkaBootstrap()], 'summa-test-admin', testKafkaConnection())
+  try {
+    const metadata = await admin.metadata({ topics: [topic] })
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0
+    const listed = await admin.listOffsets({
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp: ListOffsetTimestamps.LATEST,
+          })),
+        },
+      ],
+    })
+    const ends = listed.find((entry) => entry.name === topic)?.partitions ?? []
+    return ends.reduce((sum, end) => sum + Number(end.offset), 0)
   } finally {
     await admin.close()
   }
