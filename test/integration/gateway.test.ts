@@ -180,10 +180,15 @@ describe('the nginx gateway', () => {
     }
     assert.equal(sent.unresolved, 0)
     assert.equal(answered.size, requests.size, 'every Add was eventually answered OK')
-    // The only failures a client may see: UNAVAILABLE (retry with the same id)
-    // and deadlines (4 % of requests are first sent with a 1 ms one on purpose).
+    // The only failures a client may see: UNAVAILABLE (retry with the same id),
+    // deadlines (4 % of requests are first sent with a 1 ms one on purpose), and
+    // INTERNAL for a call whose answer had begun to pass nginx when the
+    // calculator died: nginx can then only reset the stream (RST_STREAM
+    // INTERNAL_ERROR), the outcome is unknown, and the client retries with the
+    // same id like any unknown outcome. Each one is answered in the end (above).
+    const expectedFailures = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'])
     assert.deepEqual(
-      [...failedAttempts.keys()].filter((code) => code !== 'UNAVAILABLE' && code !== 'DEADLINE_EXCEEDED'),
+      [...failedAttempts.keys()].filter((code) => !expectedFailures.has(code)),
       [],
     )
 
